@@ -1,0 +1,65 @@
+#include "core/find.h"
+
+#include <stdlib.h>
+
+#include "core/library.h"
+#include "core/schema.h"
+
+struct find {
+    CK_OBJECT_HANDLE *h;
+    size_t n;
+    size_t pos;
+};
+
+/* A template naming a secret attribute's value never matches: comparing
+ * against it would let a caller test guesses of a sensitive value. */
+static bool
+find_matches(const struct object *o, const struct attr_set *tmpl)
+{
+    for (size_t i = 0; i < attr_set_count(tmpl); i++)
+        if (schema_is_secret(o->attrs, attr_set_at(tmpl, i)->type)) return false;
+    return attr_set_match(o->attrs, tmpl);
+}
+
+CK_RV
+find_init_take(struct library *lib, struct session *s, struct attr_set *tmpl, struct find **out)
+{
+    CK_RV rv = token_sync_inlock(s->tok);
+    struct find *f = NULL;
+    if (rv != CKR_OK) goto out;
+    f = calloc(1, sizeof *f);
+    if (f == NULL || (lib->nobj && (f->h = malloc(lib->nobj * sizeof *f->h)) == NULL)) {
+        rv = CKR_HOST_MEMORY;
+        goto out;
+    }
+    for (size_t i = 0; i < lib->nobj; i++) {
+        const struct object *o = lib->objs[i];
+        if (library_obj_visible(s, o) && find_matches(o, tmpl)) f->h[f->n++] = o->handle;
+    }
+    *out = f;
+    f = NULL;
+out:
+    find_free(f);
+    attr_set_free(tmpl);
+    return rv;
+}
+
+void
+find_next(struct library *lib, struct session *s, struct find *f, CK_OBJECT_HANDLE *out,
+          CK_ULONG max, CK_ULONG *count_out)
+{
+    CK_ULONG got = 0;
+    while (got < max && f->pos < f->n) {
+        CK_OBJECT_HANDLE h = f->h[f->pos++];
+        if (library_obj_lookup(lib, s, h) != NULL) out[got++] = h;
+    }
+    *count_out = got;
+}
+
+void
+find_free(struct find *f)
+{
+    if (f == NULL) return;
+    free(f->h);
+    free(f);
+}

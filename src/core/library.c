@@ -1,0 +1,326 @@
+#include "core/library.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/find.h"
+#include "util/log.h"
+
+static void
+toks_free(struct token **toks, size_t n)
+{
+    for (size_t i = 0; i < n; i++) token_free(toks[i]);
+    free(toks);
+}
+
+/* Find an existing token object for a store token, to keep its state. */
+static struct token *
+toks_take(struct library *lib, const struct store_tok *st)
+{
+    for (size_t i = 0; i < lib->ntok; i++) {
+        struct token *t = lib->toks[i];
+        if (t != NULL && t->st == st) {
+            lib->toks[i] = NULL;
+            return t;
+        }
+    }
+    return NULL;
+}
+
+CK_RV
+library_refresh_inlock(struct library *lib)
+{
+    CK_RV rv = store_refresh(lib->store);
+    if (rv != CKR_OK) return rv;
+    size_t n = store_tok_count(lib->store);
+    struct token **toks = calloc(n + 1, sizeof *toks);
+    if (toks == NULL) return CKR_HOST_MEMORY;
+    size_t built = 0;
+    for (; built < n; built++) {
+        struct store_tok *st = store_tok_at(lib->store, built);
+        struct token *t = toks_take(lib, st);
+        if (t == NULL) {
+            struct store_tok_info info;
+            rv = store_tok_info(st, &info);
+            if (rv == CKR_OK) rv = token_new(lib, st, info.slot_id, &t);
+            if (rv != CKR_OK) goto fail;
+        }
+        toks[built] = t;
+    }
+    /* The free slot keeps its token object only while it is still free:
+     * its ID follows the largest slot ID ever used. */
+    CK_SLOT_ID free_id = store_next_slot_id(lib->store);
+    struct token *free_tok = NULL;
+    for (size_t i = 0; i < lib->ntok; i++) {
+        struct token *t = lib->toks[i];
+        if (t != NULL && t->st == NULL && t->slot_id == free_id) {
+            free_tok = t;
+            lib->toks[i] = NULL;
+        }
+    }
+    if (free_tok == NULL) {
+        rv = token_new(lib, NULL, free_id, &free_tok);
+        if (rv != CKR_OK) goto fail;
+    }
+    toks[built++] = free_tok;
+    /* Tokens that vanished (or a free slot that got initialized elsewhere)
+     * lose their sessions. */
+    for (size_t i = 0; i < lib->ntok; i++) {
+        struct token *gone = lib->toks[i];
+        if (gone == NULL) continue;
+        library_session_close_all_inlock(lib, gone);
+        for (size_t j = lib->nobj; j-- > 0;)
+            if (lib->objs[j]->tok == gone) library_obj_remove_inlock(lib, lib->objs[j]);
+    }
+    toks_free(lib->toks, lib->ntok);
+    lib->toks = toks;
+    lib->ntok = built;
+    return CKR_OK;
+fail:
+    /* Put back what was taken so the old list stays whole. */
+    for (size_t i = 0; i < built; i++) {
+        for (size_t j = 0; j < lib->ntok; j++)
+            if (lib->toks[j] == NULL && toks[i] != NULL) {
+                lib->toks[j] = toks[i];
+                toks[i] = NULL;
+            }
+    }
+    toks_free(toks, built);
+    return rv;
+}
+
+CK_RV
+library_new(const struct conf *c, struct library **out)
+{
+    struct library *lib = calloc(1, sizeof *lib);
+    if (lib == NULL) return CKR_HOST_MEMORY;
+    lib->conf = *c;
+    lib->next_sess = 1;
+    lib->next_obj = 1;
+    CK_RV rv = store_open(c, &lib->store);
+    if (rv == CKR_OK) rv = library_refresh_inlock(lib);
+    if (rv != CKR_OK) {
+        library_free(lib);
+        return rv;
+    }
+    *out = lib;
+    return CKR_OK;
+}
+
+void
+library_free(struct library *lib)
+{
+    if (lib == NULL) return;
+    for (size_t i = 0; i < lib->nsess; i++) {
+        session_ops_free(lib->sess[i]);
+        free(lib->sess[i]);
+    }
+    free(lib->sess);
+    for (size_t i = 0; i < lib->nobj; i++) object_free(lib->objs[i]);
+    free(lib->objs);
+    toks_free(lib->toks, lib->ntok);
+    store_close(lib->store);
+    free(lib);
+}
+
+struct token *
+library_token(const struct library *lib, CK_SLOT_ID id)
+{
+    for (size_t i = 0; i < lib->ntok; i++)
+        if (lib->toks[i]->slot_id == id) return lib->toks[i];
+    return NULL;
+}
+
+static bool
+label_taken(const struct library *lib, const struct token *self, const CK_UTF8CHAR label[32])
+{
+    for (size_t i = 0; i < lib->ntok; i++) {
+        const struct token *t = lib->toks[i];
+        struct store_tok_info info;
+        if (t == self || t->st == NULL || store_tok_info(t->st, &info) != CKR_OK) continue;
+        if (memcmp(info.label, label, 32) == 0) return true;
+    }
+    return false;
+}
+
+CK_RV
+library_init_token_inlock(struct library *lib, struct token *tok, const CK_UTF8CHAR *pin,
+                          CK_ULONG len, const CK_UTF8CHAR label[32])
+{
+    CK_ULONG ro, rw;
+    library_session_count(lib, tok, &ro, &rw);
+    if (ro + rw > 0) return CKR_SESSION_EXISTS;
+    CK_RV rv = library_refresh_inlock(lib);
+    if (rv != CKR_OK) return rv;
+    if (label_taken(lib, tok, label)) {
+        log_err("C_InitToken: another token already has the label '%.32s'", (const char *)label);
+        return CKR_ARGUMENTS_BAD;
+    }
+    if (tok->st != NULL) {
+        rv = store_tok_reinit(tok->st, pin, len, (const char *)label);
+        if (rv != CKR_OK) return rv;
+        /* Every object of the old token is gone. */
+        for (size_t i = lib->nobj; i-- > 0;)
+            if (lib->objs[i]->tok == tok) library_obj_remove_inlock(lib, lib->objs[i]);
+        tok->loaded = tok->priv_loaded = false;
+        tok->gen_seen = 0;
+        tok->user = TOKEN_NOBODY;
+        return CKR_OK;
+    }
+    struct store_tok *st;
+    rv = store_tok_create(lib->store, (const char *)label, pin, len, &st);
+    if (rv != CKR_OK) return rv;
+    return library_refresh_inlock(lib);
+}
+
+/* ---- sessions ---- */
+
+static size_t
+sess_index(const struct library *lib, CK_SESSION_HANDLE h, bool *found)
+{
+    size_t lo = 0, hi = lib->nsess;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (lib->sess[mid]->handle < h) lo = mid + 1;
+        else hi = mid;
+    }
+    *found = lo < lib->nsess && lib->sess[lo]->handle == h;
+    return lo;
+}
+
+CK_RV
+library_session_open_inlock(struct library *lib, struct token *tok, CK_FLAGS flags,
+                            CK_SESSION_HANDLE *out)
+{
+    if (lib->nsess == lib->capsess) {
+        size_t cap = lib->capsess ? lib->capsess * 2 : 16;
+        struct session **v = realloc(lib->sess, cap * sizeof *v);
+        if (v == NULL) return CKR_HOST_MEMORY;
+        lib->sess = v;
+        lib->capsess = cap;
+    }
+    struct session *s = calloc(1, sizeof *s);
+    if (s == NULL) return CKR_HOST_MEMORY;
+    s->handle = lib->next_sess++;
+    s->tok = tok;
+    s->flags = flags;
+    lib->sess[lib->nsess++] = s;
+    *out = s->handle;
+    return CKR_OK;
+}
+
+struct session *
+library_session_get(const struct library *lib, CK_SESSION_HANDLE h)
+{
+    bool found;
+    size_t i = sess_index(lib, h, &found);
+    return found ? lib->sess[i] : NULL;
+}
+
+void
+library_session_close_inlock(struct library *lib, struct session *s)
+{
+    for (size_t i = lib->nobj; i-- > 0;)
+        if (lib->objs[i]->owner == s->handle) library_obj_remove_inlock(lib, lib->objs[i]);
+    bool found;
+    size_t i = sess_index(lib, s->handle, &found);
+    if (found) {
+        memmove(&lib->sess[i], &lib->sess[i + 1], (lib->nsess - i - 1) * sizeof *lib->sess);
+        lib->nsess--;
+    }
+    struct token *tok = s->tok;
+    session_ops_free(s);
+    free(s);
+    CK_ULONG ro, rw;
+    library_session_count(lib, tok, &ro, &rw);
+    /* §5.6.7: closing the last session logs the application out. */
+    if (ro + rw == 0 && tok->user != TOKEN_NOBODY) (void)token_logout_inlock(tok);
+}
+
+void
+library_session_close_all_inlock(struct library *lib, struct token *tok)
+{
+    for (size_t i = lib->nsess; i-- > 0;)
+        if (i < lib->nsess && lib->sess[i]->tok == tok)
+            library_session_close_inlock(lib, lib->sess[i]);
+}
+
+void
+library_session_count(const struct library *lib, const struct token *tok, CK_ULONG *ro,
+                      CK_ULONG *rw)
+{
+    *ro = *rw = 0;
+    for (size_t i = 0; i < lib->nsess; i++) {
+        if (lib->sess[i]->tok != tok) continue;
+        if (session_is_rw(lib->sess[i])) (*rw)++;
+        else (*ro)++;
+    }
+}
+
+/* ---- objects ---- */
+
+static size_t
+obj_index(const struct library *lib, CK_OBJECT_HANDLE h, bool *found)
+{
+    size_t lo = 0, hi = lib->nobj;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (lib->objs[mid]->handle < h) lo = mid + 1;
+        else hi = mid;
+    }
+    *found = lo < lib->nobj && lib->objs[lo]->handle == h;
+    return lo;
+}
+
+CK_RV
+library_obj_add_inlock(struct library *lib, struct object *o)
+{
+    if (lib->nobj == lib->capobj) {
+        size_t cap = lib->capobj ? lib->capobj * 2 : 64;
+        struct object **v = realloc(lib->objs, cap * sizeof *v);
+        if (v == NULL) {
+            object_free(o);
+            return CKR_HOST_MEMORY;
+        }
+        lib->objs = v;
+        lib->capobj = cap;
+    }
+    o->handle = lib->next_obj++;
+    lib->objs[lib->nobj++] = o;
+    return CKR_OK;
+}
+
+struct object *
+library_obj_get(const struct library *lib, CK_OBJECT_HANDLE h)
+{
+    bool found;
+    size_t i = obj_index(lib, h, &found);
+    return found ? lib->objs[i] : NULL;
+}
+
+void
+library_obj_remove_inlock(struct library *lib, struct object *o)
+{
+    bool found;
+    size_t i = obj_index(lib, o->handle, &found);
+    if (found) {
+        memmove(&lib->objs[i], &lib->objs[i + 1], (lib->nobj - i - 1) * sizeof *lib->objs);
+        lib->nobj--;
+    }
+    object_free(o);
+}
+
+bool
+library_obj_visible(const struct session *s, const struct object *o)
+{
+    if (o->tok != s->tok) return false;
+    if (o->priv && s->tok->user != CKU_USER) return false;
+    return true;
+}
+
+struct object *
+library_obj_lookup(const struct library *lib, const struct session *s, CK_OBJECT_HANDLE h)
+{
+    struct object *o = library_obj_get(lib, h);
+    return o != NULL && library_obj_visible(s, o) ? o : NULL;
+}

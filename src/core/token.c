@@ -1,0 +1,254 @@
+#include "core/token.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/library.h"
+#include "util/log.h"
+#include "util/text.h"
+#include "util/wipe.h"
+
+#define TOKEN_MIN_PIN 4
+#define TOKEN_MAX_PIN 255
+
+CK_RV
+token_new(struct library *lib, struct store_tok *st, CK_SLOT_ID slot_id, struct token **out)
+{
+    struct token *t = calloc(1, sizeof *t);
+    if (t == NULL) return CKR_HOST_MEMORY;
+    t->lib = lib;
+    t->st = st;
+    t->slot_id = slot_id;
+    t->user = TOKEN_NOBODY;
+    *out = t;
+    return CKR_OK;
+}
+
+void
+token_free(struct token *t)
+{
+    if (t == NULL) return;
+    if (t->st != NULL) store_tok_logout(t->st);
+    free(t);
+}
+
+void
+token_slot_info(const struct token *t, CK_SLOT_INFO *info)
+{
+    char desc[64];
+    snprintf(desc, sizeof desc, "credtoken slot %lu%s", (unsigned long)t->slot_id,
+             t->st ? "" : " (free)");
+    text_pad(info->slotDescription, sizeof info->slotDescription, desc);
+    text_pad(info->manufacturerID, sizeof info->manufacturerID, "credtoken");
+    info->flags = CKF_TOKEN_PRESENT;
+    info->hardwareVersion = (CK_VERSION){0, 1};
+    info->firmwareVersion = (CK_VERSION){0, 1};
+}
+
+/* CKF_*_PIN_COUNT_LOW / FINAL_TRY / LOCKED from a failure count. */
+static CK_FLAGS
+pin_flags(unsigned failures, unsigned max, CK_FLAGS low, CK_FLAGS final, CK_FLAGS locked)
+{
+    if (failures >= max) return locked;
+    if (failures + 1 == max) return low | final;
+    return failures > 0 ? low : 0;
+}
+
+CK_RV
+token_info(struct token *t, CK_TOKEN_INFO *info)
+{
+    memset(info, 0, sizeof *info);
+    text_pad(info->manufacturerID, sizeof info->manufacturerID, "credtoken");
+    text_pad(info->model, sizeof info->model, "file store");
+    info->flags = CKF_RNG | CKF_LOGIN_REQUIRED | CKF_RESTORE_KEY_NOT_NEEDED;
+    info->ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
+    info->ulMaxRwSessionCount = CK_EFFECTIVELY_INFINITE;
+    info->ulMaxPinLen = TOKEN_MAX_PIN;
+    info->ulMinPinLen = TOKEN_MIN_PIN;
+    info->ulTotalPublicMemory = CK_UNAVAILABLE_INFORMATION;
+    info->ulFreePublicMemory = CK_UNAVAILABLE_INFORMATION;
+    info->ulTotalPrivateMemory = CK_UNAVAILABLE_INFORMATION;
+    info->ulFreePrivateMemory = CK_UNAVAILABLE_INFORMATION;
+    info->hardwareVersion = (CK_VERSION){0, 1};
+    info->firmwareVersion = (CK_VERSION){0, 1};
+    memset(info->utcTime, ' ', sizeof info->utcTime);
+    library_session_count(t->lib, t, &info->ulSessionCount, &info->ulRwSessionCount);
+    info->ulSessionCount += info->ulRwSessionCount;
+    if (t->st == NULL) {
+        text_pad(info->label, sizeof info->label, "");
+        text_pad(info->serialNumber, sizeof info->serialNumber, "");
+        return CKR_OK;
+    }
+    struct store_tok_info si;
+    CK_RV rv = store_tok_info(t->st, &si);
+    if (rv != CKR_OK) return rv;
+    memcpy(info->label, si.label, sizeof info->label);
+    memcpy(info->serialNumber, si.serial, sizeof info->serialNumber);
+    info->flags |= CKF_TOKEN_INITIALIZED;
+    if (si.user_pin_set) info->flags |= CKF_USER_PIN_INITIALIZED;
+    if (si.write_protected) info->flags |= CKF_WRITE_PROTECTED;
+    info->flags |= pin_flags(si.user_failures, si.max_failures, CKF_USER_PIN_COUNT_LOW,
+                             CKF_USER_PIN_FINAL_TRY, CKF_USER_PIN_LOCKED);
+    info->flags |= pin_flags(si.so_failures, si.max_failures, CKF_SO_PIN_COUNT_LOW,
+                             CKF_SO_PIN_FINAL_TRY, CKF_SO_PIN_LOCKED);
+    return CKR_OK;
+}
+
+/* ---- loading objects from the store ---- */
+
+static int
+ref_cmp(const void *a, const void *b)
+{
+    const struct store_rec_ref *x = a, *y = b;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static CK_RV
+rec_load(struct token *t, uint64_t id, struct attr_set **attrs, struct store_rec_ref *ref)
+{
+    uint8_t *blob = NULL;
+    size_t len = 0;
+    CK_RV rv = store_rec_get(t->st, id, &blob, &len, ref);
+    if (rv != CKR_OK) return rv;
+    rv = attr_set_decode(blob, len, attrs);
+    wipe_free(blob, len);
+    if (rv == CKR_DEVICE_ERROR) log_err("record %016llx: malformed attributes", (unsigned long long)id);
+    return rv;
+}
+
+/* Reload or drop one loaded token object against the store listing. */
+static CK_RV
+sync_loaded(struct token *t, struct object *o, struct store_rec_ref *refs, size_t n, bool *seen,
+            bool want_priv)
+{
+    struct store_rec_ref key = {.id = o->rec_id};
+    struct store_rec_ref *r = bsearch(&key, refs, n, sizeof *refs, ref_cmp);
+    if (r == NULL || (r->priv && !want_priv)) {
+        library_obj_remove_inlock(t->lib, o);
+        return CKR_OK;
+    }
+    seen[r - refs] = true;
+    if (r->ver == o->rec_ver) return CKR_OK;
+    struct attr_set *attrs = NULL;
+    struct store_rec_ref got;
+    CK_RV rv = rec_load(t, r->id, &attrs, &got);
+    if (rv == CKR_OBJECT_HANDLE_INVALID) { /* destroyed meanwhile */
+        library_obj_remove_inlock(t->lib, o);
+        return CKR_OK;
+    }
+    if (rv != CKR_OK) return rv;
+    attr_set_free(o->attrs);
+    o->attrs = attrs;
+    o->rec_ver = got.ver;
+    o->priv = got.priv;
+    object_key_drop(o);
+    return CKR_OK;
+}
+
+static CK_RV
+sync_new(struct token *t, const struct store_rec_ref *r)
+{
+    struct attr_set *attrs = NULL;
+    struct store_rec_ref got;
+    CK_RV rv = rec_load(t, r->id, &attrs, &got);
+    if (rv == CKR_OBJECT_HANDLE_INVALID) return CKR_OK;
+    if (rv != CKR_OK) return rv;
+    struct object *o;
+    rv = object_new_take(t, attrs, &o);
+    if (rv != CKR_OK) return rv;
+    o->on_token = true;
+    o->priv = got.priv;
+    o->rec_id = got.id;
+    o->rec_ver = got.ver;
+    return library_obj_add_inlock(t->lib, o);
+}
+
+CK_RV
+token_sync_inlock(struct token *t)
+{
+    if (t->st == NULL) return CKR_OK;
+    bool want_priv = t->user == CKU_USER;
+    uint64_t gen;
+    CK_RV rv = store_tok_generation(t->st, &gen);
+    if (rv != CKR_OK) return rv;
+    if (t->loaded && gen == t->gen_seen && t->priv_loaded == want_priv) return CKR_OK;
+    struct store_rec_ref *refs = NULL;
+    size_t n = 0;
+    bool *seen = NULL;
+    rv = store_rec_list(t->st, &refs, &n);
+    if (rv != CKR_OK) goto out;
+    qsort(refs, n, sizeof *refs, ref_cmp);
+    seen = calloc(n ? n : 1, sizeof *seen);
+    if (seen == NULL) {
+        rv = CKR_HOST_MEMORY;
+        goto out;
+    }
+    struct library *lib = t->lib;
+    for (size_t i = lib->nobj; i-- > 0;) {
+        if (i >= lib->nobj) continue;
+        struct object *o = lib->objs[i];
+        if (o->tok != t || !o->on_token) continue;
+        CK_RV r1 = sync_loaded(t, o, refs, n, seen, want_priv);
+        if (r1 != CKR_OK) rv = r1;
+    }
+    /* A corrupt record fails the sync but does not stop the others from
+     * loading; the token keeps reporting the error until it is repaired. */
+    for (size_t i = 0; i < n; i++) {
+        if (seen[i] || (refs[i].priv && !want_priv)) continue;
+        CK_RV r1 = sync_new(t, &refs[i]);
+        if (r1 != CKR_OK) rv = r1;
+    }
+    if (rv == CKR_OK) {
+        t->gen_seen = gen;
+        t->loaded = true;
+        t->priv_loaded = want_priv;
+    }
+out:
+    free(seen);
+    free(refs);
+    return rv;
+}
+
+/* ---- login ---- */
+
+CK_RV
+token_login_inlock(struct token *t, CK_USER_TYPE who, const CK_UTF8CHAR *pin, CK_ULONG len)
+{
+    if (who != CKU_SO && who != CKU_USER) return CKR_USER_TYPE_INVALID;
+    if (t->st == NULL) return who == CKU_USER ? CKR_USER_PIN_NOT_INITIALIZED : CKR_PIN_INCORRECT;
+    if (t->user == who) return CKR_USER_ALREADY_LOGGED_IN;
+    if (t->user != TOKEN_NOBODY) return CKR_USER_ANOTHER_ALREADY_LOGGED_IN;
+    if (who == CKU_SO) {
+        CK_ULONG ro, rw;
+        library_session_count(t->lib, t, &ro, &rw);
+        if (ro > 0) return CKR_SESSION_READ_ONLY_EXISTS;
+    }
+    CK_RV rv = store_tok_login(t->st, who, pin, len);
+    if (rv != CKR_OK) return rv;
+    t->user = who;
+    if (who == CKU_USER) {
+        /* Load private objects now so the first find after login is cheap;
+         * a corrupt record is reported at find time, not here. */
+        (void)token_sync_inlock(t);
+    }
+    return CKR_OK;
+}
+
+CK_RV
+token_logout_inlock(struct token *t)
+{
+    if (t->user == TOKEN_NOBODY) return CKR_USER_NOT_LOGGED_IN;
+    struct library *lib = t->lib;
+    for (size_t i = lib->nobj; i-- > 0;) {
+        if (i >= lib->nobj) continue;
+        struct object *o = lib->objs[i];
+        if (o->tok != t) continue;
+        if (o->priv) library_obj_remove_inlock(lib, o);
+        else object_key_drop(o);
+    }
+    store_tok_logout(t->st);
+    t->user = TOKEN_NOBODY;
+    t->priv_loaded = false;
+    return CKR_OK;
+}

@@ -1,0 +1,63 @@
+/*
+ * token.h: a slot and the token in it, as the core presents them.
+ *
+ * A token wraps a store token (st != NULL), or is the one uninitialized
+ * slot the library always offers (st == NULL) so that C_InitToken can create
+ * a new token. Login state is per token and shared by all sessions of the
+ * application (PKCS#11 3.0 §6.7). Objects are loaded lazily from the store:
+ * nothing at start-up; public records at the first object access; private
+ * ones after login. token_sync_inlock() picks up other processes' changes
+ * when the store's generation counter moved.
+ * All functions require the library lock.
+ */
+#ifndef CT_CORE_TOKEN_H
+#define CT_CORE_TOKEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "credtoken/pkcs11.h"
+#include "store/store.h"
+
+#define TOKEN_NOBODY ((CK_USER_TYPE)-1)
+
+struct library;
+
+struct token {
+    struct library *lib;
+    struct store_tok *st; /* NULL: the uninitialized slot */
+    CK_SLOT_ID slot_id;
+    CK_USER_TYPE user; /* CKU_SO, CKU_USER, or TOKEN_NOBODY */
+    uint64_t gen_seen;
+    bool loaded;      /* public records loaded */
+    bool priv_loaded; /* private records loaded (user logged in) */
+};
+
+/* CKR_OK or CKR_HOST_MEMORY. st may be NULL. */
+CK_RV token_new(struct library *lib, struct store_tok *st, CK_SLOT_ID slot_id,
+                struct token **out);
+void token_free(struct token *t);
+
+/* Fill C_GetSlotInfo / C_GetTokenInfo answers. CKR_OK, CKR_DEVICE_ERROR,
+ * CKR_HOST_MEMORY. */
+void token_slot_info(const struct token *t, CK_SLOT_INFO *info);
+CK_RV token_info(struct token *t, CK_TOKEN_INFO *info);
+
+/* Bring the loaded objects up to date with the store: load records not yet
+ * loaded (private ones only while the user is logged in), reload records
+ * whose version changed, and drop objects whose record is gone. Cheap when
+ * nothing changed (one generation read). CKR_OK, CKR_DEVICE_ERROR,
+ * CKR_HOST_MEMORY. */
+CK_RV token_sync_inlock(struct token *t);
+
+/* Login state transitions (§5.6). They check the session matrix of the
+ * spec and return CKR_OK, CKR_USER_ALREADY_LOGGED_IN,
+ * CKR_USER_ANOTHER_ALREADY_LOGGED_IN, CKR_SESSION_READ_ONLY_EXISTS,
+ * CKR_USER_PIN_NOT_INITIALIZED, CKR_PIN_INCORRECT, CKR_PIN_LOCKED,
+ * CKR_USER_TYPE_INVALID, CKR_OPERATION_NOT_INITIALIZED (context-specific
+ * without an operation), CKR_DEVICE_ERROR, CKR_HOST_MEMORY. */
+CK_RV token_login_inlock(struct token *t, CK_USER_TYPE who, const CK_UTF8CHAR *pin, CK_ULONG len);
+/* CKR_OK or CKR_USER_NOT_LOGGED_IN. Drops private objects and keys. */
+CK_RV token_logout_inlock(struct token *t);
+
+#endif

@@ -1,0 +1,126 @@
+/*
+ * family.h: what the mechanism families share inside src/mech/.
+ *
+ * Private to src/mech/ (and its unit test): the core includes mech.h only.
+ * registry.c owns the descriptor table and the OpenSSL algorithm objects
+ * fetched once by mech_init(); each family file (digest.c, hmac.c, aes.c,
+ * ec.c, rsa.c) exports one vtable; key.c owns struct mech_key; ec_key.c,
+ * rsa_key.c and curves.c turn attributes into key material and back.
+ * Nothing here locks; everything is safe to call from several threads at
+ * once after mech_init().
+ */
+#ifndef CT_MECH_FAMILY_H
+#define CT_MECH_FAMILY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/types.h>
+
+#include "mech/mech.h"
+
+/* ---- family vtables ---- */
+
+extern const struct mech_ops digest_ops;
+extern const struct mech_ops hmac_ops;
+extern const struct mech_ops aes_gcm_ops;
+extern const struct mech_ops ec_ecdsa_ops;
+extern const struct mech_ops rsa_ops;
+
+/* ---- registry.c: algorithm objects cached on the private libctx ---- */
+
+/* The EVP_MD of CKM_SHA_1, CKM_SHA224, CKM_SHA256, CKM_SHA384 or
+ * CKM_SHA512; NULL for any other value or before mech_init(). Borrowed. */
+const EVP_MD *registry_md(CK_MECHANISM_TYPE hash);
+/* The "HMAC" EVP_MAC; NULL before mech_init(). Borrowed. */
+EVP_MAC *registry_hmac(void);
+/* AES-{128,192,256}-GCM by key length in bytes; NULL for other lengths. */
+const EVP_CIPHER *registry_gcm(size_t key_len);
+/* CKR_OK when m carries no parameter (m may be NULL), else
+ * CKR_MECHANISM_PARAM_INVALID. */
+CK_RV registry_param_none(const CK_MECHANISM *m);
+
+/* ---- digest.c: the streaming hash under the hashed signatures ---- */
+
+/* A fresh EVP_MD_CTX for a CKM_SHA* hash. CKR_OK, CKR_HOST_MEMORY,
+ * CKR_FUNCTION_FAILED. The caller frees it with EVP_MD_CTX_free. */
+CK_RV digest_ctx_new(CK_MECHANISM_TYPE hash, EVP_MD_CTX **out);
+CK_RV digest_ctx_update(EVP_MD_CTX *ctx, const CK_BYTE *in, CK_ULONG len);
+/* out has room for EVP_MAX_MD_SIZE bytes. */
+CK_RV digest_ctx_final(EVP_MD_CTX *ctx, uint8_t *out, size_t *len);
+
+/* ---- key.c ---- */
+
+/* The EVP_PKEY of an asymmetric key; NULL for secret keys. Borrowed for as
+ * long as the caller holds a reference to k. */
+EVP_PKEY *mech_key_pkey(const struct mech_key *k);
+/* The bytes of a secret key; NULL (and *len 0) for asymmetric keys. */
+const uint8_t *mech_key_secret(const struct mech_key *k, size_t *len);
+/* The current reference count (tests only: racy by nature). */
+unsigned long mech_key_refs(const struct mech_key *k);
+/* Add CKA_PUBLIC_KEY_INFO (DER SubjectPublicKeyInfo of pkey) to a.
+ * CKR_OK, CKR_HOST_MEMORY, CKR_FUNCTION_FAILED. */
+CK_RV mech_key_put_spki(EVP_PKEY *pkey, struct attr_set *a);
+/* Add the big-endian bytes of bn (minimal length, or exactly pad bytes when
+ * pad != 0) as attribute type. Wipes its scratch copy. */
+CK_RV mech_key_put_bn(struct attr_set *a, CK_ATTRIBUTE_TYPE type, const BIGNUM *bn, size_t pad);
+/* EVP_PKEY_fromdata of algorithm alg ("EC", "RSA") on the private libctx
+ * with the parameters pushed to bld (private BIGNUMs must be BN_secure_new
+ * ones: OpenSSL then keeps them in the cleared part of the array).
+ * CKR_OK, CKR_HOST_MEMORY, CKR_ATTRIBUTE_VALUE_INVALID (OpenSSL refused the
+ * material; logged at debug level). */
+/* A key-less context for key type alg ("EC", "RSA") on the private library
+ * context, never routed to an application's ENGINE. NULL on failure. */
+EVP_PKEY_CTX *mech_pkey_ctx_for(const char *alg);
+CK_RV mech_key_fromdata(const char *alg, int selection, OSSL_PARAM_BLD *bld, EVP_PKEY **out);
+
+/* ---- curves.c: the named curves credtoken supports ---- */
+
+struct curve {
+    const char *name;   /* OpenSSL group name */
+    int nid;            /* for EC_GROUP_new_by_curve_name_ex */
+    const uint8_t *oid; /* DER of the namedCurve OID, as in CKA_EC_PARAMS */
+    size_t oid_len;
+    size_t field_len; /* bytes of a coordinate (and of the scalar) */
+    CK_ULONG bits;    /* field size in bits, the key size of the key */
+};
+
+/* Match CKA_EC_PARAMS (a DER OID) against the table. CKR_OK,
+ * CKR_CURVE_NOT_SUPPORTED (well-formed DER naming another curve or explicit
+ * parameters), CKR_ATTRIBUTE_VALUE_INVALID (not one DER element). */
+CK_RV curves_find(const uint8_t *params, size_t len, const struct curve **out);
+/* Decode CKA_EC_POINT given raw or wrapped in a DER OCTET STRING,
+ * compressed or not, and write the uncompressed point (1 + 2 * field_len
+ * bytes) to raw. CKR_OK, CKR_HOST_MEMORY, CKR_ATTRIBUTE_VALUE_INVALID (bad
+ * encoding, or not on the curve). */
+CK_RV curves_point_decode(const struct curve *c, const uint8_t *in, size_t len, uint8_t *raw);
+/* The uncompressed point d*G into raw (1 + 2 * field_len bytes). d must
+ * satisfy 1 <= d < order (CKR_ATTRIBUTE_VALUE_INVALID otherwise). */
+CK_RV curves_point_mul(const struct curve *c, const BIGNUM *d, uint8_t *raw);
+/* Wrap a raw point as a DER OCTET STRING and store it as CKA_EC_POINT. */
+CK_RV curves_put_point(struct attr_set *a, const uint8_t *raw, size_t len);
+/* Largest encodings, for stack buffers. */
+#define CURVES_MAX_FIELD 48
+#define CURVES_MAX_POINT (1 + 2 * CURVES_MAX_FIELD)
+
+/* ---- ec_key.c and rsa_key.c: key material ---- */
+
+/* Build the EVP_PKEY of an EC or RSA key object from its attributes, as
+ * mech_key_new() needs it. *bits receives the key size. CKR_OK,
+ * CKR_HOST_MEMORY, CKR_TEMPLATE_INCOMPLETE, CKR_ATTRIBUTE_VALUE_INVALID,
+ * CKR_CURVE_NOT_SUPPORTED, CKR_FUNCTION_FAILED. */
+CK_RV ec_key_load(const struct attr_set *a, CK_OBJECT_CLASS cls, EVP_PKEY **out, CK_ULONG *bits);
+CK_RV rsa_key_load(const struct attr_set *a, CK_OBJECT_CLASS cls, EVP_PKEY **out, CK_ULONG *bits);
+/* mech_generate_key_pair() and mech_key_complete() of each family, with the
+ * contracts of mech.h. */
+CK_RV ec_key_generate(struct attr_set *pub, struct attr_set *priv);
+CK_RV rsa_key_generate(struct attr_set *pub, struct attr_set *priv);
+CK_RV ec_key_complete(CK_OBJECT_CLASS cls, struct attr_set *a);
+CK_RV rsa_key_complete(CK_OBJECT_CLASS cls, struct attr_set *a);
+
+/* Secret-key size limits (bytes) shared by generation, import and HMAC. */
+#define MECH_SECRET_MIN 1
+#define MECH_SECRET_MAX 512
+
+#endif

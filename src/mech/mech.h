@@ -1,0 +1,186 @@
+/*
+ * mech.h: the mechanism registry and the operations behind it.
+ *
+ * One sorted static table of descriptors (registry.c) drives
+ * C_GetMechanismList/Info and every crypto call. Each family lives in its own
+ * file (ec.c, rsa.c, hmac.c, digest.c, aes.c, keygen.c, key.c) and exposes a
+ * `struct mech_ops` vtable. All OpenSSL fetches use the private library
+ * context of ossl.h.
+ *
+ * Threading: descriptors are immutable. A mech_key is immutable after
+ * creation and reference-counted atomically, so N threads may run N
+ * operations on one key at once. A mech_op belongs to one caller at a time.
+ * Nothing here takes a lock.
+ *
+ * Error precedence (the core relies on it): the core checks the mechanism is
+ * known and supports the function (CKR_MECHANISM_INVALID), then
+ * mech_key_type_ok() (CKR_KEY_TYPE_INCONSISTENT), then the key's CKA_SIGN...
+ * flags (CKR_KEY_FUNCTION_NOT_PERMITTED), then calls mech_op_new() which checks
+ * the parameter (CKR_MECHANISM_PARAM_INVALID) and key size
+ * (CKR_KEY_SIZE_RANGE).
+ */
+#ifndef CT_MECH_MECH_H
+#define CT_MECH_MECH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "credtoken/pkcs11.h"
+#include "util/attr.h"
+
+struct mech_ops;
+
+struct mech_desc {
+    CK_MECHANISM_TYPE type;
+    CK_MECHANISM_INFO info;     /* key sizes in bits (bytes for secret keys), CKF_* flags */
+    CK_KEY_TYPE key_types[3];   /* accepted key types; unused entries are CKK_VENDOR_DEFINED */
+    const struct mech_ops *ops; /* NULL for key-generation-only mechanisms */
+};
+
+/* Lifecycle of the family code. ossl_init() must have succeeded first. */
+CK_RV mech_init(void);
+void mech_cleanup(void);
+
+/* The registry, sorted by type ascending. */
+size_t mech_count(void);
+const struct mech_desc *mech_at(size_t i);
+/* NULL when credtoken does not implement the mechanism. */
+const struct mech_desc *mech_find(CK_MECHANISM_TYPE type);
+/* Whether the descriptor accepts a key of this type. */
+bool mech_key_type_ok(const struct mech_desc *d, CK_KEY_TYPE kt);
+
+/* ---- keys ---- */
+
+/* The parsed form of a key object (EVP_PKEY, or the secret bytes). Built
+ * once per login and cached by the core, never per operation. */
+struct mech_key;
+
+/* Build from an object's attributes: CKA_CLASS, CKA_KEY_TYPE and the key
+ * material (CKA_EC_PARAMS/CKA_EC_POINT/CKA_VALUE for EC, CKA_MODULUS/
+ * CKA_PUBLIC_EXPONENT/CKA_PRIVATE_EXPONENT/CRT parts for RSA, CKA_VALUE for
+ * secret keys). Returns CKR_OK, CKR_HOST_MEMORY, CKR_KEY_TYPE_INCONSISTENT
+ * (a key type credtoken cannot use), or CKR_FUNCTION_FAILED (material that
+ * does not parse; logged). The new key has one reference. */
+CK_RV mech_key_new(const struct attr_set *attrs, struct mech_key **out);
+/* Take another reference; returns k. Atomic. */
+struct mech_key *mech_key_ref(struct mech_key *k);
+/* Drop a reference; the last one wipes and frees. NULL is a no-op. Atomic. */
+void mech_key_unref(struct mech_key *k);
+CK_KEY_TYPE mech_key_type(const struct mech_key *k);
+CK_OBJECT_CLASS mech_key_class(const struct mech_key *k);
+/* Size in bits (RSA modulus, EC field) or bytes (secret keys). */
+CK_ULONG mech_key_size(const struct mech_key *k);
+
+/* ---- key generation and import ---- */
+
+/* C_GenerateKeyPair. pub and priv hold the caller's templates after the
+ * core's defaults and schema checks. Adds the key material:
+ *   EC (CKM_EC_KEY_PAIR_GEN; CKA_EC_PARAMS from pub, named curves P-256 and
+ *   P-384 by OID): pub gets CKA_EC_POINT (DER OCTET STRING of the
+ *   uncompressed point); priv gets CKA_EC_PARAMS, CKA_VALUE, CKA_EC_POINT.
+ *   RSA (CKM_RSA_PKCS_KEY_PAIR_GEN; CKA_MODULUS_BITS 2048..4096 and optional
+ *   CKA_PUBLIC_EXPONENT from pub, default 65537): pub gets CKA_MODULUS,
+ *   CKA_PUBLIC_EXPONENT; priv gets CKA_MODULUS, CKA_PUBLIC_EXPONENT,
+ *   CKA_PRIVATE_EXPONENT, CKA_PRIME_1/2, CKA_EXPONENT_1/2, CKA_COEFFICIENT.
+ *   Both get CKA_PUBLIC_KEY_INFO (DER SubjectPublicKeyInfo).
+ * Returns CKR_OK, CKR_HOST_MEMORY, CKR_MECHANISM_INVALID,
+ * CKR_MECHANISM_PARAM_INVALID (a parameter was given), CKR_TEMPLATE_INCOMPLETE
+ * (no CKA_EC_PARAMS / CKA_MODULUS_BITS), CKR_CURVE_NOT_SUPPORTED,
+ * CKR_KEY_SIZE_RANGE, CKR_ATTRIBUTE_VALUE_INVALID, CKR_FUNCTION_FAILED. */
+CK_RV mech_generate_key_pair(const CK_MECHANISM *m, struct attr_set *pub, struct attr_set *priv);
+
+/* C_GenerateKey: CKM_GENERIC_SECRET_KEY_GEN (CKA_VALUE_LEN 1..512 bytes
+ * required) and CKM_AES_KEY_GEN (CKA_VALUE_LEN 16, 24 or 32 required). Adds
+ * CKA_VALUE. Same return values as above. */
+CK_RV mech_generate_key(const CK_MECHANISM *m, struct attr_set *tmpl);
+
+/* C_CreateObject of a key: validate the material the caller supplied and add
+ * the derived attributes. EC private: computes CKA_EC_POINT; EC public:
+ * checks the point is on the curve and stores CKA_EC_POINT as a DER OCTET
+ * STRING even when given raw; RSA private: requires modulus, public and
+ * private exponent (CRT parts optional, all or none); RSA public: adds
+ * CKA_MODULUS_BITS; secret: sets CKA_VALUE_LEN (AES: 16/24/32 bytes). Every
+ * asymmetric key gets CKA_PUBLIC_KEY_INFO. Returns CKR_OK, CKR_HOST_MEMORY,
+ * CKR_TEMPLATE_INCOMPLETE (material missing), CKR_ATTRIBUTE_VALUE_INVALID
+ * (material malformed, inconsistent, or of an unsupported size),
+ * CKR_CURVE_NOT_SUPPORTED. */
+CK_RV mech_key_complete(CK_OBJECT_CLASS cls, CK_KEY_TYPE kt, struct attr_set *attrs);
+
+/* ---- operations ---- */
+
+enum mech_fn {
+    MECH_SIGN = 1,
+    MECH_VERIFY,
+    MECH_ENCRYPT,
+    MECH_DECRYPT,
+    MECH_DIGEST,
+};
+
+/* CKF_SIGN, CKF_VERIFY... for the function. */
+CK_FLAGS mech_fn_flag(enum mech_fn fn);
+
+struct mech_op;
+
+/* Start an operation. key is NULL for digests; otherwise the op takes its
+ * own reference. m->pParameter is copied as needed (the caller's memory is
+ * not kept). Returns CKR_OK, CKR_HOST_MEMORY, CKR_MECHANISM_INVALID (fn not
+ * supported by d), CKR_MECHANISM_PARAM_INVALID, CKR_KEY_SIZE_RANGE,
+ * CKR_KEY_TYPE_INCONSISTENT, CKR_FUNCTION_FAILED. */
+CK_RV mech_op_new(const struct mech_desc *d, enum mech_fn fn, const CK_MECHANISM *m,
+                  struct mech_key *key, struct mech_op **out);
+void mech_op_free(struct mech_op *op);
+
+/* The output size of the next call: a one-shot over in_len bytes
+ * (final == false) or the Final of a multi-part operation (final == true,
+ * in_len ignored). *exact is true when the real output has exactly this
+ * length (signatures, digests, MACs, GCM encryption), false when it is an
+ * upper bound (RSA and GCM decryption). CKR_OK, or CKR_DATA_LEN_RANGE /
+ * CKR_ENCRYPTED_DATA_LEN_RANGE when in_len can never be valid. */
+CK_RV mech_op_out_len(struct mech_op *op, CK_ULONG in_len, bool final, CK_ULONG *out_len,
+                      bool *exact);
+
+/* One-shot sign/encrypt/decrypt/digest. out has room for at least the
+ * mech_op_out_len() answer; *out_len receives the real length. Returns
+ * CKR_OK, CKR_DATA_LEN_RANGE, CKR_DATA_INVALID, CKR_ENCRYPTED_DATA_LEN_RANGE,
+ * CKR_ENCRYPTED_DATA_INVALID, CKR_FUNCTION_FAILED. */
+CK_RV mech_op_oneshot(struct mech_op *op, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE *out,
+                      CK_ULONG *out_len);
+
+/* Multi-part input (sign, verify, digest, encrypt, decrypt). For
+ * encrypt/decrypt, out (room for in_len + 16 bytes) may receive output and
+ * *out_len its length; for the others pass NULL, NULL. Returns CKR_OK,
+ * CKR_MECHANISM_INVALID when the mechanism is single-part only (CKM_ECDSA,
+ * CKM_RSA_PKCS, CKM_RSA_X_509, CKM_RSA_PKCS_PSS, CKM_RSA_PKCS_OAEP),
+ * CKR_DATA_LEN_RANGE, CKR_FUNCTION_FAILED. */
+CK_RV mech_op_update(struct mech_op *op, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE *out,
+                     CK_ULONG *out_len);
+/* Multi-part end for sign/encrypt/decrypt/digest. out as for oneshot. */
+CK_RV mech_op_final(struct mech_op *op, CK_BYTE *out, CK_ULONG *out_len);
+
+/* Verification, one-shot over data, or the end of a multi-part verify
+ * (data == NULL after updates). Returns CKR_OK, CKR_SIGNATURE_INVALID,
+ * CKR_SIGNATURE_LEN_RANGE (checked first: a signature of the wrong length
+ * is never passed to OpenSSL), CKR_DATA_LEN_RANGE, CKR_DATA_INVALID,
+ * CKR_FUNCTION_FAILED. */
+CK_RV mech_op_verify(struct mech_op *op, const CK_BYTE *data, CK_ULONG data_len,
+                     const CK_BYTE *sig, CK_ULONG sig_len);
+CK_RV mech_op_verify_final(struct mech_op *op, const CK_BYTE *sig, CK_ULONG sig_len);
+
+/* The vtable each family fills in. Any entry may be NULL (the dispatcher
+ * answers CKR_MECHANISM_INVALID / CKR_FUNCTION_FAILED). `state` is the
+ * family's private state, allocated by init and released by free. */
+struct mech_ops {
+    CK_RV (*init)(const struct mech_desc *d, enum mech_fn fn, const CK_MECHANISM *m,
+                  struct mech_key *key, void **state);
+    CK_RV (*out_len)(void *state, CK_ULONG in_len, bool final, CK_ULONG *out_len, bool *exact);
+    CK_RV (*oneshot)(void *state, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE *out,
+                     CK_ULONG *out_len);
+    CK_RV (*update)(void *state, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE *out,
+                    CK_ULONG *out_len);
+    CK_RV (*final)(void *state, CK_BYTE *out, CK_ULONG *out_len);
+    CK_RV (*verify)(void *state, const CK_BYTE *data, CK_ULONG data_len, const CK_BYTE *sig,
+                    CK_ULONG sig_len);
+    void (*free)(void *state);
+};
+
+#endif

@@ -1,0 +1,344 @@
+/*
+ * registry.c: the mechanism table, the algorithm objects fetched once, and
+ * the mech_op dispatchers in front of every family.
+ */
+#include "mech/mech.h"
+
+#include <stdlib.h>
+
+#include <openssl/evp.h>
+
+#include "mech/family.h"
+#include "mech/ossl.h"
+#include "util/log.h"
+
+/* clang-format off */
+#define NO_KEY CKK_VENDOR_DEFINED
+#define KEYS0 {NO_KEY, NO_KEY, NO_KEY}
+#define KEYS1(a) {(a), NO_KEY, NO_KEY}
+#define KEYS_HMAC(a) {CKK_GENERIC_SECRET, (a), NO_KEY}
+#define SV (CKF_SIGN | CKF_VERIFY)
+#define ED (CKF_ENCRYPT | CKF_DECRYPT)
+#define EC_F (CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS)
+/* Operations accept RSA keys from 1024 bits so that imported legacy keys
+ * still verify and decrypt; generation insists on 2048 (see the table). */
+#define RSA_MIN 1024
+#define RSA_MAX 4096
+#define RSA_INFO(flags) {RSA_MIN, RSA_MAX, (flags)}
+#define EC_INFO(flags) {256, 384, (flags) | EC_F}
+#define HMAC_INFO {MECH_SECRET_MIN, MECH_SECRET_MAX, SV}
+#define DIGEST_INFO {0, 0, CKF_DIGEST}
+#define SECRET_GEN_INFO {MECH_SECRET_MIN, MECH_SECRET_MAX, CKF_GENERATE}
+/* clang-format on */
+
+/* Sorted by type: mech_find() bisects it, and the unit test checks it. */
+static const struct mech_desc registry_table[] = {
+    {CKM_RSA_PKCS_KEY_PAIR_GEN, {2048, RSA_MAX, CKF_GENERATE_KEY_PAIR}, KEYS1(CKK_RSA), NULL},
+    {CKM_RSA_PKCS, RSA_INFO(SV | ED), KEYS1(CKK_RSA), &rsa_ops},
+    {CKM_RSA_X_509, RSA_INFO(SV | ED), KEYS1(CKK_RSA), &rsa_ops},
+    {CKM_RSA_PKCS_OAEP, RSA_INFO(ED), KEYS1(CKK_RSA), &rsa_ops},
+    {CKM_RSA_PKCS_PSS, RSA_INFO(SV), KEYS1(CKK_RSA), &rsa_ops},
+    {CKM_SHA256_RSA_PKCS, RSA_INFO(SV), KEYS1(CKK_RSA), &rsa_ops},
+    {CKM_SHA384_RSA_PKCS, RSA_INFO(SV), KEYS1(CKK_RSA), &rsa_ops},
+    {CKM_SHA512_RSA_PKCS, RSA_INFO(SV), KEYS1(CKK_RSA), &rsa_ops},
+    {CKM_SHA256_RSA_PKCS_PSS, RSA_INFO(SV), KEYS1(CKK_RSA), &rsa_ops},
+    {CKM_SHA384_RSA_PKCS_PSS, RSA_INFO(SV), KEYS1(CKK_RSA), &rsa_ops},
+    {CKM_SHA512_RSA_PKCS_PSS, RSA_INFO(SV), KEYS1(CKK_RSA), &rsa_ops},
+    {CKM_SHA256, DIGEST_INFO, KEYS0, &digest_ops},
+    {CKM_SHA256_HMAC, HMAC_INFO, KEYS_HMAC(CKK_SHA256_HMAC), &hmac_ops},
+    {CKM_SHA384, DIGEST_INFO, KEYS0, &digest_ops},
+    {CKM_SHA384_HMAC, HMAC_INFO, KEYS_HMAC(CKK_SHA384_HMAC), &hmac_ops},
+    {CKM_SHA512, DIGEST_INFO, KEYS0, &digest_ops},
+    {CKM_SHA512_HMAC, HMAC_INFO, KEYS_HMAC(CKK_SHA512_HMAC), &hmac_ops},
+    {CKM_GENERIC_SECRET_KEY_GEN, SECRET_GEN_INFO, KEYS1(CKK_GENERIC_SECRET), NULL},
+    {CKM_EC_KEY_PAIR_GEN, EC_INFO(CKF_GENERATE_KEY_PAIR), KEYS1(CKK_EC), NULL},
+    {CKM_ECDSA, EC_INFO(SV), KEYS1(CKK_EC), &ec_ecdsa_ops},
+    {CKM_ECDSA_SHA256, EC_INFO(SV), KEYS1(CKK_EC), &ec_ecdsa_ops},
+    {CKM_ECDSA_SHA384, EC_INFO(SV), KEYS1(CKK_EC), &ec_ecdsa_ops},
+    {CKM_ECDSA_SHA512, EC_INFO(SV), KEYS1(CKK_EC), &ec_ecdsa_ops},
+    {CKM_AES_KEY_GEN, {16, 32, CKF_GENERATE}, KEYS1(CKK_AES), NULL},
+    {CKM_AES_GCM, {16, 32, ED}, KEYS1(CKK_AES), &aes_gcm_ops},
+};
+
+#define REGISTRY_N (sizeof registry_table / sizeof registry_table[0])
+
+/* ---- algorithm objects, fetched once ---- */
+
+static const struct {
+    CK_MECHANISM_TYPE hash;
+    const char *name;
+} registry_md_names[] = {
+    {CKM_SHA_1, "SHA1"},    {CKM_SHA224, "SHA224"}, {CKM_SHA256, "SHA256"},
+    {CKM_SHA384, "SHA384"}, {CKM_SHA512, "SHA512"},
+};
+#define REGISTRY_NMD (sizeof registry_md_names / sizeof registry_md_names[0])
+
+static const char *const registry_gcm_names[] = {"AES-128-GCM", "AES-192-GCM", "AES-256-GCM"};
+#define REGISTRY_NGCM (sizeof registry_gcm_names / sizeof registry_gcm_names[0])
+
+static EVP_MD *registry_mds[REGISTRY_NMD];
+static EVP_CIPHER *registry_ciphers[REGISTRY_NGCM];
+static EVP_MAC *registry_mac;
+
+CK_RV
+mech_init(void)
+{
+    OSSL_LIB_CTX *ctx = ossl_libctx();
+    if (ctx == NULL) return CKR_GENERAL_ERROR;
+    if (registry_mac != NULL) return CKR_OK;
+    /* Fetching walks the provider store under a lock: doing it once here
+     * keeps it off every operation's path. */
+    for (size_t i = 0; i < REGISTRY_NMD; i++) {
+        registry_mds[i] = EVP_MD_fetch(ctx, registry_md_names[i].name, NULL);
+        if (registry_mds[i] == NULL) goto fail;
+    }
+    for (size_t i = 0; i < REGISTRY_NGCM; i++) {
+        registry_ciphers[i] = EVP_CIPHER_fetch(ctx, registry_gcm_names[i], NULL);
+        if (registry_ciphers[i] == NULL) goto fail;
+    }
+    registry_mac = EVP_MAC_fetch(ctx, "HMAC", NULL);
+    if (registry_mac == NULL) goto fail;
+    return CKR_OK;
+fail:
+    mech_cleanup();
+    log_err("mechanism algorithms unavailable in the private OpenSSL context");
+    return ossl_fail("mech_init", CKR_GENERAL_ERROR);
+}
+
+void
+mech_cleanup(void)
+{
+    for (size_t i = 0; i < REGISTRY_NMD; i++) {
+        EVP_MD_free(registry_mds[i]);
+        registry_mds[i] = NULL;
+    }
+    for (size_t i = 0; i < REGISTRY_NGCM; i++) {
+        EVP_CIPHER_free(registry_ciphers[i]);
+        registry_ciphers[i] = NULL;
+    }
+    EVP_MAC_free(registry_mac);
+    registry_mac = NULL;
+}
+
+const EVP_MD *
+registry_md(CK_MECHANISM_TYPE hash)
+{
+    for (size_t i = 0; i < REGISTRY_NMD; i++)
+        if (registry_md_names[i].hash == hash) return registry_mds[i];
+    return NULL;
+}
+
+EVP_MAC *
+registry_hmac(void)
+{
+    return registry_mac;
+}
+
+const EVP_CIPHER *
+registry_gcm(size_t key_len)
+{
+    switch (key_len) {
+    case 16:
+        return registry_ciphers[0];
+    case 24:
+        return registry_ciphers[1];
+    case 32:
+        return registry_ciphers[2];
+    default:
+        return NULL;
+    }
+}
+
+CK_RV
+registry_param_none(const CK_MECHANISM *m)
+{
+    if (m == NULL) return CKR_OK;
+    if (m->pParameter != NULL || m->ulParameterLen != 0) return CKR_MECHANISM_PARAM_INVALID;
+    return CKR_OK;
+}
+
+/* ---- the table ---- */
+
+size_t
+mech_count(void)
+{
+    return REGISTRY_N;
+}
+
+const struct mech_desc *
+mech_at(size_t i)
+{
+    return i < REGISTRY_N ? &registry_table[i] : NULL;
+}
+
+static int
+registry_cmp(const void *key, const void *elem)
+{
+    CK_MECHANISM_TYPE t = *(const CK_MECHANISM_TYPE *)key;
+    const struct mech_desc *d = elem;
+    return t < d->type ? -1 : t > d->type ? 1 : 0;
+}
+
+const struct mech_desc *
+mech_find(CK_MECHANISM_TYPE type)
+{
+    return bsearch(&type, registry_table, REGISTRY_N, sizeof registry_table[0], registry_cmp);
+}
+
+bool
+mech_key_type_ok(const struct mech_desc *d, CK_KEY_TYPE kt)
+{
+    if (d == NULL || kt == NO_KEY) return false;
+    for (size_t i = 0; i < sizeof d->key_types / sizeof d->key_types[0]; i++)
+        if (d->key_types[i] == kt) return true;
+    return false;
+}
+
+CK_FLAGS
+mech_fn_flag(enum mech_fn fn)
+{
+    switch (fn) {
+    case MECH_SIGN:
+        return CKF_SIGN;
+    case MECH_VERIFY:
+        return CKF_VERIFY;
+    case MECH_ENCRYPT:
+        return CKF_ENCRYPT;
+    case MECH_DECRYPT:
+        return CKF_DECRYPT;
+    case MECH_DIGEST:
+        return CKF_DIGEST;
+    }
+    return 0;
+}
+
+/* ---- operations ---- */
+
+struct mech_op {
+    const struct mech_desc *desc;
+    enum mech_fn fn;
+    const struct mech_ops *ops;
+    void *state;
+    struct mech_key *key; /* our reference; NULL for digests */
+    bool multi;           /* an update happened: one-shot calls are over */
+};
+
+/* The key must suit the mechanism (type) and the function (class): sign and
+ * decrypt need the private half, verify and encrypt accept either half,
+ * because a private EVP_PKEY carries its public part. */
+static CK_RV
+registry_check_key(const struct mech_desc *d, enum mech_fn fn, const struct mech_key *key)
+{
+    bool keyless = d->key_types[0] == NO_KEY;
+    if (keyless) return key == NULL ? CKR_OK : CKR_KEY_TYPE_INCONSISTENT;
+    if (key == NULL || !mech_key_type_ok(d, mech_key_type(key))) return CKR_KEY_TYPE_INCONSISTENT;
+    CK_OBJECT_CLASS cls = mech_key_class(key);
+    if (cls == CKO_SECRET_KEY)
+        return mech_key_pkey(key) == NULL ? CKR_OK : CKR_KEY_TYPE_INCONSISTENT;
+    if (cls == CKO_PRIVATE_KEY) return CKR_OK;
+    if (cls == CKO_PUBLIC_KEY && (fn == MECH_VERIFY || fn == MECH_ENCRYPT)) return CKR_OK;
+    return CKR_KEY_TYPE_INCONSISTENT;
+}
+
+CK_RV
+mech_op_new(const struct mech_desc *d, enum mech_fn fn, const CK_MECHANISM *m, struct mech_key *key,
+            struct mech_op **out)
+{
+    if (d == NULL || d->ops == NULL || d->ops->init == NULL) return CKR_MECHANISM_INVALID;
+    if ((d->info.flags & mech_fn_flag(fn)) == 0) return CKR_MECHANISM_INVALID;
+    CK_RV rv = registry_check_key(d, fn, key);
+    if (rv != CKR_OK) return rv;
+    struct mech_op *op = calloc(1, sizeof *op);
+    if (op == NULL) return CKR_HOST_MEMORY;
+    op->desc = d;
+    op->fn = fn;
+    op->ops = d->ops;
+    if (key != NULL) op->key = mech_key_ref(key);
+    rv = d->ops->init(d, fn, m, op->key, &op->state);
+    if (rv != CKR_OK) goto out;
+    /* After init: a bad parameter outranks a bad key size (mech.h). */
+    if (key != NULL) {
+        CK_ULONG size = mech_key_size(key);
+        if (size < d->info.ulMinKeySize || size > d->info.ulMaxKeySize) rv = CKR_KEY_SIZE_RANGE;
+    }
+out:
+    if (rv != CKR_OK) {
+        mech_op_free(op);
+        return rv;
+    }
+    *out = op;
+    return CKR_OK;
+}
+
+void
+mech_op_free(struct mech_op *op)
+{
+    if (op == NULL) return;
+    if (op->state != NULL && op->ops->free != NULL) op->ops->free(op->state);
+    mech_key_unref(op->key);
+    free(op);
+}
+
+CK_RV
+mech_op_out_len(struct mech_op *op, CK_ULONG in_len, bool final, CK_ULONG *out_len, bool *exact)
+{
+    if (op->ops->out_len == NULL) return CKR_FUNCTION_FAILED;
+    CK_ULONG n = 0;
+    bool ex = true;
+    CK_RV rv = op->ops->out_len(op->state, in_len, final, &n, &ex);
+    if (rv != CKR_OK) return rv;
+    *out_len = n;
+    *exact = ex;
+    return CKR_OK;
+}
+
+CK_RV
+mech_op_oneshot(struct mech_op *op, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE *out,
+                CK_ULONG *out_len)
+{
+    static const CK_BYTE empty[1];
+    if (op->fn == MECH_VERIFY || op->multi || op->ops->oneshot == NULL) return CKR_FUNCTION_FAILED;
+    return op->ops->oneshot(op->state, in != NULL ? in : empty, in_len, out, out_len);
+}
+
+CK_RV
+mech_op_update(struct mech_op *op, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE *out,
+               CK_ULONG *out_len)
+{
+    static const CK_BYTE empty[1];
+    CK_ULONG scratch = 0;
+    if (op->ops->update == NULL) return CKR_MECHANISM_INVALID;
+    bool crypt = op->fn == MECH_ENCRYPT || op->fn == MECH_DECRYPT;
+    if (crypt && (out == NULL || out_len == NULL)) return CKR_FUNCTION_FAILED;
+    CK_RV rv = op->ops->update(op->state, in != NULL ? in : empty, in_len, out,
+                               out_len != NULL ? out_len : &scratch);
+    if (rv == CKR_OK) op->multi = true;
+    return rv;
+}
+
+CK_RV
+mech_op_final(struct mech_op *op, CK_BYTE *out, CK_ULONG *out_len)
+{
+    if (op->fn == MECH_VERIFY) return CKR_FUNCTION_FAILED;
+    if (op->ops->final == NULL) return CKR_MECHANISM_INVALID;
+    return op->ops->final(op->state, out, out_len);
+}
+
+CK_RV
+mech_op_verify(struct mech_op *op, const CK_BYTE *data, CK_ULONG data_len, const CK_BYTE *sig,
+               CK_ULONG sig_len)
+{
+    /* data == NULL tells the family "end of a multi-part verify": a
+     * one-shot over empty data must never look like that. */
+    static const CK_BYTE empty[1];
+    if (op->fn != MECH_VERIFY || op->multi || op->ops->verify == NULL) return CKR_FUNCTION_FAILED;
+    return op->ops->verify(op->state, data != NULL ? data : empty, data_len, sig, sig_len);
+}
+
+CK_RV
+mech_op_verify_final(struct mech_op *op, const CK_BYTE *sig, CK_ULONG sig_len)
+{
+    if (op->fn != MECH_VERIFY || op->ops->verify == NULL) return CKR_FUNCTION_FAILED;
+    if (op->ops->update == NULL) return CKR_MECHANISM_INVALID;
+    return op->ops->verify(op->state, NULL, 0, sig, sig_len);
+}

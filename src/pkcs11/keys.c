@@ -1,0 +1,111 @@
+/* keys.c: key management, PKCS#11 3.0 §5.14. */
+#include "core/manage.h"
+#include "pkcs11/entry.h"
+#include "pkcs11/gate.h"
+
+/* Check templates under the lock, generate without it (RSA-4096 takes
+ * seconds), publish under it again. */
+static CK_RV
+generate(const char *fn, CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, struct attr_set *pub,
+         struct attr_set *priv, CK_OBJECT_HANDLE *hpub, CK_OBJECT_HANDLE *hpriv)
+{
+    struct gate g;
+    CK_RV rv = gate_enter_session(&g, fn, h);
+    if (rv == CKR_OK) rv = manage_gen_prepare(g.sess, m, pub, priv);
+    if (rv != CKR_OK) goto fail;
+    gate_unlock(&g);
+    rv = pub ? mech_generate_key_pair(m, pub, priv) : mech_generate_key(m, priv);
+    CK_RV back = gate_relock(&g, h);
+    if (rv == CKR_OK) rv = back;
+    if (rv != CKR_OK) goto fail;
+    /* Publishing checks the session's access again: the login may have
+     * changed while the lock was released. */
+    return gate_leave(&g, manage_gen_publish(g.lib, g.sess, pub, priv, hpub, hpriv));
+fail:
+    attr_set_free(pub);
+    attr_set_free(priv);
+    return gate_leave(&g, rv);
+}
+
+CK_RV
+ct_C_GenerateKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
+                 CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount, CK_OBJECT_HANDLE_PTR phKey)
+{
+    /* §5.14.1 */
+    if (pMechanism == NULL || phKey == NULL) return CKR_ARGUMENTS_BAD;
+    if (pTemplate == NULL && ulCount > 0) return CKR_ARGUMENTS_BAD;
+    struct attr_set *t;
+    CK_RV rv = attr_set_from_template(pTemplate, ulCount, &t);
+    if (rv != CKR_OK) return rv;
+    return generate(__func__, hSession, pMechanism, NULL, t, NULL, phKey);
+}
+
+CK_RV
+ct_C_GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
+                     CK_ATTRIBUTE_PTR pPublicKeyTemplate, CK_ULONG ulPublicKeyAttributeCount,
+                     CK_ATTRIBUTE_PTR pPrivateKeyTemplate, CK_ULONG ulPrivateKeyAttributeCount,
+                     CK_OBJECT_HANDLE_PTR phPublicKey, CK_OBJECT_HANDLE_PTR phPrivateKey)
+{
+    /* §5.14.2 */
+    if (pMechanism == NULL || phPublicKey == NULL || phPrivateKey == NULL) return CKR_ARGUMENTS_BAD;
+    if ((pPublicKeyTemplate == NULL && ulPublicKeyAttributeCount > 0) ||
+        (pPrivateKeyTemplate == NULL && ulPrivateKeyAttributeCount > 0))
+        return CKR_ARGUMENTS_BAD;
+    struct attr_set *pub = NULL, *priv = NULL;
+    CK_RV rv = attr_set_from_template(pPublicKeyTemplate, ulPublicKeyAttributeCount, &pub);
+    if (rv == CKR_OK)
+        rv = attr_set_from_template(pPrivateKeyTemplate, ulPrivateKeyAttributeCount, &priv);
+    if (rv != CKR_OK) {
+        attr_set_free(pub);
+        return rv;
+    }
+    return generate(__func__, hSession, pMechanism, pub, priv, phPublicKey, phPrivateKey);
+}
+
+/* Wrapping, unwrapping and derivation arrive with their mechanisms
+ * (AES-KW, RSA-OAEP wrap, ECDH, HKDF). Until then no mechanism is valid. */
+static CK_RV
+no_mechanism(const char *fn, CK_SESSION_HANDLE h, CK_MECHANISM_PTR m)
+{
+    struct gate g;
+    CK_RV rv = gate_enter_session(&g, fn, h);
+    if (rv == CKR_OK) rv = m == NULL ? CKR_ARGUMENTS_BAD : CKR_MECHANISM_INVALID;
+    return gate_leave(&g, rv);
+}
+
+CK_RV
+ct_C_WrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hWrappingKey,
+             CK_OBJECT_HANDLE hKey, CK_BYTE_PTR pWrappedKey, CK_ULONG_PTR pulWrappedKeyLen)
+{
+    /* §5.14.3 */
+    (void)hWrappingKey;
+    (void)hKey;
+    (void)pWrappedKey;
+    if (pulWrappedKeyLen == NULL) return CKR_ARGUMENTS_BAD;
+    return no_mechanism(__func__, hSession, pMechanism);
+}
+
+CK_RV
+ct_C_UnwrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
+               CK_OBJECT_HANDLE hUnwrappingKey, CK_BYTE_PTR pWrappedKey, CK_ULONG ulWrappedKeyLen,
+               CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulAttributeCount, CK_OBJECT_HANDLE_PTR phKey)
+{
+    /* §5.14.4 */
+    (void)hUnwrappingKey;
+    (void)pTemplate;
+    (void)ulAttributeCount;
+    if (phKey == NULL || (pWrappedKey == NULL && ulWrappedKeyLen > 0)) return CKR_ARGUMENTS_BAD;
+    return no_mechanism(__func__, hSession, pMechanism);
+}
+
+CK_RV
+ct_C_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hBaseKey,
+               CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulAttributeCount, CK_OBJECT_HANDLE_PTR phKey)
+{
+    /* §5.14.5 */
+    (void)hBaseKey;
+    (void)pTemplate;
+    (void)ulAttributeCount;
+    (void)phKey;
+    return no_mechanism(__func__, hSession, pMechanism);
+}

@@ -1,0 +1,10 @@
+/* lists.h: access to the module's own 3.0 function list (for in-tree
+ * callers such as tests linking the objects directly). */
+#ifndef CT_PKCS11_LISTS_H
+#define CT_PKCS11_LISTS_H
+
+#include "credtoken/pkcs11.h"
+
+const CK_FUNCTION_LIST_3_0 *lists_30(void);
+
+#endif

@@ -1,0 +1,161 @@
+/* session.c: session management and login, PKCS#11 3.0 §5.6. */
+#include "pkcs11/entry.h"
+#include "pkcs11/gate.h"
+
+CK_RV
+ct_C_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR pApplication, CK_NOTIFY Notify,
+                 CK_SESSION_HANDLE_PTR phSession)
+{
+    /* §5.6.1. Notify callbacks are never made (nothing is asynchronous). */
+    (void)pApplication;
+    (void)Notify;
+    if (phSession == NULL) return CKR_ARGUMENTS_BAD;
+    struct gate g;
+    CK_RV rv = GATE_ENTER(&g);
+    if (rv != CKR_OK) return gate_leave(&g, rv);
+    struct token *t = library_token(g.lib, slotID);
+    struct store_tok_info info;
+    if (t == NULL)
+        rv = CKR_SLOT_ID_INVALID;
+    else if (!(flags & CKF_SERIAL_SESSION))
+        rv = CKR_SESSION_PARALLEL_NOT_SUPPORTED;
+    else if (t->st == NULL)
+        rv = CKR_TOKEN_NOT_RECOGNIZED;
+    else if (!(flags & CKF_RW_SESSION) && t->user == CKU_SO)
+        rv = CKR_SESSION_READ_WRITE_SO_EXISTS;
+    else if ((rv = store_tok_info(t->st, &info)) == CKR_OK && (flags & CKF_RW_SESSION) &&
+             info.write_protected)
+        rv = CKR_TOKEN_WRITE_PROTECTED;
+    if (rv == CKR_OK)
+        rv = library_session_open_inlock(g.lib, t, flags & (CKF_SERIAL_SESSION | CKF_RW_SESSION),
+                                         phSession);
+    return gate_leave(&g, rv);
+}
+
+CK_RV
+ct_C_CloseSession(CK_SESSION_HANDLE hSession)
+{
+    /* §5.6.2 */
+    struct gate g;
+    CK_RV rv = GATE_ENTER_SESSION(&g, hSession);
+    if (rv == CKR_OK) library_session_close_inlock(g.lib, g.sess);
+    return gate_leave(&g, rv);
+}
+
+CK_RV
+ct_C_CloseAllSessions(CK_SLOT_ID slotID)
+{
+    /* §5.6.3 */
+    struct gate g;
+    CK_RV rv = GATE_ENTER(&g);
+    if (rv == CKR_OK) {
+        struct token *t = library_token(g.lib, slotID);
+        if (t == NULL)
+            rv = CKR_SLOT_ID_INVALID;
+        else
+            library_session_close_all_inlock(g.lib, t);
+    }
+    return gate_leave(&g, rv);
+}
+
+CK_RV
+ct_C_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO_PTR pInfo)
+{
+    /* §5.6.5 */
+    if (pInfo == NULL) return CKR_ARGUMENTS_BAD;
+    struct gate g;
+    CK_RV rv = GATE_ENTER_SESSION(&g, hSession);
+    if (rv == CKR_OK) {
+        pInfo->slotID = g.sess->tok->slot_id;
+        pInfo->state = session_state(g.sess);
+        pInfo->flags = g.sess->flags;
+        pInfo->ulDeviceError = 0;
+    }
+    return gate_leave(&g, rv);
+}
+
+CK_RV
+ct_C_GetOperationState(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pOperationState,
+                       CK_ULONG_PTR pulOperationStateLen)
+{
+    /* §5.6.6 */
+    (void)pOperationState;
+    if (pulOperationStateLen == NULL) return CKR_ARGUMENTS_BAD;
+    struct gate g;
+    CK_RV rv = GATE_ENTER_SESSION(&g, hSession);
+    if (rv == CKR_OK) rv = CKR_FUNCTION_NOT_SUPPORTED;
+    return gate_leave(&g, rv);
+}
+
+CK_RV
+ct_C_SetOperationState(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pOperationState,
+                       CK_ULONG ulOperationStateLen, CK_OBJECT_HANDLE hEncryptionKey,
+                       CK_OBJECT_HANDLE hAuthenticationKey)
+{
+    /* §5.6.7 */
+    (void)ulOperationStateLen;
+    (void)hEncryptionKey;
+    (void)hAuthenticationKey;
+    if (pOperationState == NULL) return CKR_ARGUMENTS_BAD;
+    struct gate g;
+    CK_RV rv = GATE_ENTER_SESSION(&g, hSession);
+    if (rv == CKR_OK) rv = CKR_FUNCTION_NOT_SUPPORTED;
+    return gate_leave(&g, rv);
+}
+
+static CK_RV
+login(const char *fn, CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin,
+      CK_ULONG ulPinLen)
+{
+    if (pPin == NULL) return CKR_ARGUMENTS_BAD; /* no protected authentication path */
+    struct gate g;
+    CK_RV rv = gate_enter_session(&g, fn, hSession);
+    if (rv != CKR_OK) return gate_leave(&g, rv);
+    struct token *t = g.sess->tok;
+    if (userType == CKU_CONTEXT_SPECIFIC) {
+        /* No key here requires re-authentication per use yet
+         * (CKA_ALWAYS_AUTHENTICATE keys are refused at creation). */
+        rv = t->user == CKU_USER ? CKR_OPERATION_NOT_INITIALIZED : CKR_USER_NOT_LOGGED_IN;
+        return gate_leave(&g, rv);
+    }
+    return gate_leave(&g, token_login_inlock(t, userType, pPin, ulPinLen));
+}
+
+CK_RV
+ct_C_Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin,
+           CK_ULONG ulPinLen)
+{
+    /* §5.6.8 */
+    return login(__func__, hSession, userType, pPin, ulPinLen);
+}
+
+CK_RV
+ct_C_LoginUser(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin,
+               CK_ULONG ulPinLen, CK_UTF8CHAR_PTR pUsername, CK_ULONG ulUsernameLen)
+{
+    /* §5.6.9: a token with one user per role ignores the user name. */
+    (void)pUsername;
+    (void)ulUsernameLen;
+    return login(__func__, hSession, userType, pPin, ulPinLen);
+}
+
+CK_RV
+ct_C_Logout(CK_SESSION_HANDLE hSession)
+{
+    /* §5.6.10 */
+    struct gate g;
+    CK_RV rv = GATE_ENTER_SESSION(&g, hSession);
+    if (rv == CKR_OK) rv = token_logout_inlock(g.sess->tok);
+    return gate_leave(&g, rv);
+}
+
+CK_RV
+ct_C_SessionCancel(CK_SESSION_HANDLE hSession, CK_FLAGS flags)
+{
+    /* §5.6.4 */
+    (void)flags;
+    struct gate g;
+    CK_RV rv = GATE_ENTER_SESSION(&g, hSession);
+    if (rv == CKR_OK) rv = CKR_FUNCTION_NOT_SUPPORTED;
+    return gate_leave(&g, rv);
+}

@@ -1,0 +1,190 @@
+/* slot.c: slot and token management, PKCS#11 3.0 §5.5. */
+#include <string.h>
+
+#include "mech/mech.h"
+#include "pkcs11/entry.h"
+#include "pkcs11/gate.h"
+#include "util/log.h"
+#include "util/text.h"
+
+#define PIN_MIN 4
+#define PIN_MAX 255
+
+static bool
+pin_len_ok(CK_ULONG len)
+{
+    return len >= PIN_MIN && len <= PIN_MAX;
+}
+
+CK_RV
+ct_C_GetSlotList(CK_BBOOL tokenPresent, CK_SLOT_ID_PTR pSlotList, CK_ULONG_PTR pulCount)
+{
+    /* §5.5.1. Every slot holds a token (the free one an uninitialized
+     * token), so tokenPresent changes nothing. */
+    (void)tokenPresent;
+    if (pulCount == NULL) return CKR_ARGUMENTS_BAD;
+    struct gate g;
+    CK_RV rv = GATE_ENTER(&g);
+    if (rv != CKR_OK) return gate_leave(&g, rv);
+    /* The list may change only on a length query (§5.5.1): pick up tokens
+     * other processes created. */
+    if (pSlotList == NULL) {
+        rv = library_refresh_inlock(g.lib);
+        if (rv == CKR_HOST_MEMORY) return gate_leave(&g, rv);
+        if (rv != CKR_OK) rv = CKR_FUNCTION_FAILED;
+        if (rv == CKR_OK) *pulCount = g.lib->ntok;
+        return gate_leave(&g, rv);
+    }
+    if (*pulCount < g.lib->ntok) {
+        *pulCount = g.lib->ntok;
+        return gate_leave(&g, CKR_BUFFER_TOO_SMALL);
+    }
+    for (size_t i = 0; i < g.lib->ntok; i++)
+        pSlotList[i] = g.lib->toks[i]->slot_id;
+    *pulCount = g.lib->ntok;
+    return gate_leave(&g, CKR_OK);
+}
+
+CK_RV
+ct_C_GetSlotInfo(CK_SLOT_ID slotID, CK_SLOT_INFO_PTR pInfo)
+{
+    /* §5.5.2 */
+    if (pInfo == NULL) return CKR_ARGUMENTS_BAD;
+    struct gate g;
+    CK_RV rv = GATE_ENTER(&g);
+    if (rv == CKR_OK) {
+        struct token *t = library_token(g.lib, slotID);
+        if (t == NULL)
+            rv = CKR_SLOT_ID_INVALID;
+        else
+            token_slot_info(t, pInfo);
+    }
+    return gate_leave(&g, rv);
+}
+
+CK_RV
+ct_C_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
+{
+    /* §5.5.3 */
+    if (pInfo == NULL) return CKR_ARGUMENTS_BAD;
+    struct gate g;
+    CK_RV rv = GATE_ENTER(&g);
+    if (rv == CKR_OK) {
+        struct token *t = library_token(g.lib, slotID);
+        if (t == NULL)
+            rv = CKR_SLOT_ID_INVALID;
+        else
+            rv = token_info(t, pInfo);
+    }
+    return gate_leave(&g, rv);
+}
+
+CK_RV
+ct_C_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR pSlot, CK_VOID_PTR pReserved)
+{
+    /* §5.5.4: slots never change state on their own here. */
+    if (pSlot == NULL || pReserved != NULL) return CKR_ARGUMENTS_BAD;
+    struct gate g;
+    CK_RV rv = GATE_ENTER(&g);
+    if (rv == CKR_OK) rv = (flags & CKF_DONT_BLOCK) ? CKR_NO_EVENT : CKR_FUNCTION_NOT_SUPPORTED;
+    return gate_leave(&g, rv);
+}
+
+CK_RV
+ct_C_GetMechanismList(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pMechanismList,
+                      CK_ULONG_PTR pulCount)
+{
+    /* §5.5.5 */
+    if (pulCount == NULL) return CKR_ARGUMENTS_BAD;
+    struct gate g;
+    CK_RV rv = GATE_ENTER(&g);
+    if (rv != CKR_OK) return gate_leave(&g, rv);
+    if (library_token(g.lib, slotID) == NULL) return gate_leave(&g, CKR_SLOT_ID_INVALID);
+    CK_ULONG n = mech_count();
+    if (pMechanismList != NULL && *pulCount < n)
+        rv = CKR_BUFFER_TOO_SMALL;
+    else if (pMechanismList != NULL)
+        for (CK_ULONG i = 0; i < n; i++)
+            pMechanismList[i] = mech_at(i)->type;
+    *pulCount = n;
+    return gate_leave(&g, rv);
+}
+
+CK_RV
+ct_C_GetMechanismInfo(CK_SLOT_ID slotID, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO_PTR pInfo)
+{
+    /* §5.5.6 */
+    if (pInfo == NULL) return CKR_ARGUMENTS_BAD;
+    struct gate g;
+    CK_RV rv = GATE_ENTER(&g);
+    if (rv == CKR_OK && library_token(g.lib, slotID) == NULL) rv = CKR_SLOT_ID_INVALID;
+    if (rv == CKR_OK) {
+        const struct mech_desc *d = mech_find(type);
+        if (d == NULL)
+            rv = CKR_MECHANISM_INVALID;
+        else
+            *pInfo = d->info;
+    }
+    return gate_leave(&g, rv);
+}
+
+CK_RV
+ct_C_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen, CK_UTF8CHAR_PTR pLabel)
+{
+    /* §5.5.7 */
+    if (pPin == NULL || pLabel == NULL) return CKR_ARGUMENTS_BAD;
+    struct gate g;
+    CK_RV rv = GATE_ENTER(&g);
+    if (rv != CKR_OK) return gate_leave(&g, rv);
+    struct token *t = library_token(g.lib, slotID);
+    if (t == NULL) return gate_leave(&g, CKR_SLOT_ID_INVALID);
+    if (t->st == NULL && !pin_len_ok(ulPinLen)) {
+        log_err("C_InitToken: the SO PIN must be %d to %d bytes long", PIN_MIN, PIN_MAX);
+        return gate_leave(&g, CKR_ARGUMENTS_BAD);
+    }
+    if (text_trimmed_len(pLabel, 32) == 0) {
+        log_err("C_InitToken: the token label must not be blank");
+        return gate_leave(&g, CKR_ARGUMENTS_BAD);
+    }
+    rv = library_init_token_inlock(g.lib, t, pPin, ulPinLen, pLabel);
+    return gate_leave(&g, rv);
+}
+
+CK_RV
+ct_C_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen)
+{
+    /* §5.5.8: only in the R/W SO Functions state. */
+    if (pPin == NULL && ulPinLen > 0) return CKR_ARGUMENTS_BAD;
+    struct gate g;
+    CK_RV rv = GATE_ENTER_SESSION(&g, hSession);
+    if (rv != CKR_OK) return gate_leave(&g, rv);
+    if (session_state(g.sess) != CKS_RW_SO_FUNCTIONS)
+        rv = CKR_USER_NOT_LOGGED_IN;
+    else if (pPin == NULL || !pin_len_ok(ulPinLen))
+        rv = CKR_PIN_LEN_RANGE;
+    else
+        rv = store_tok_init_pin(g.sess->tok->st, pPin, ulPinLen);
+    return gate_leave(&g, rv);
+}
+
+CK_RV
+ct_C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulOldLen,
+            CK_UTF8CHAR_PTR pNewPin, CK_ULONG ulNewLen)
+{
+    /* §5.5.9: the SO's PIN in the R/W SO state, else the user's. */
+    if ((pOldPin == NULL && ulOldLen > 0) || (pNewPin == NULL && ulNewLen > 0))
+        return CKR_ARGUMENTS_BAD;
+    if (pOldPin == NULL || pNewPin == NULL) return CKR_ARGUMENTS_BAD;
+    struct gate g;
+    CK_RV rv = GATE_ENTER_SESSION(&g, hSession);
+    if (rv != CKR_OK) return gate_leave(&g, rv);
+    struct session *s = g.sess;
+    if (!session_is_rw(s))
+        rv = CKR_SESSION_READ_ONLY;
+    else if (!pin_len_ok(ulNewLen))
+        rv = CKR_PIN_LEN_RANGE;
+    else
+        rv = store_tok_set_pin(s->tok->st, s->tok->user == CKU_SO ? CKU_SO : CKU_USER, pOldPin,
+                               ulOldLen, pNewPin, ulNewLen);
+    return gate_leave(&g, rv);
+}

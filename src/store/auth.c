@@ -1,0 +1,269 @@
+/*
+ * auth.c: PIN checks with persistent failure counting, PIN changes, token
+ * re-initialization, and the in-memory master key (store.h).
+ *
+ * Every check re-reads the header under the token's writer lock, so that
+ * failures counted by concurrent processes add up. On a read-only store the
+ * PIN is still checked, but counts cannot change (warned once per store).
+ */
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "mech/prim.h"
+#include "store/store_int.h"
+#include "util/log.h"
+#include "util/wipe.h"
+
+static size_t
+auth_page_size(void)
+{
+    long n = sysconf(_SC_PAGESIZE);
+    return n > 0 ? (size_t)n : 4096;
+}
+
+/* A page of its own for a master key: locked in RAM if allowed, left out of
+ * core dumps, and zeroed in a forked child. */
+static uint8_t *
+auth_page_new(void)
+{
+    size_t n = auth_page_size();
+    void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return NULL;
+    (void)mlock(p, n); /* best effort: RLIMIT_MEMLOCK may forbid it */
+    (void)madvise(p, n, MADV_DONTDUMP);
+#ifdef MADV_WIPEONFORK
+    (void)madvise(p, n, MADV_WIPEONFORK);
+#endif
+    return p;
+}
+
+static void
+auth_page_free(uint8_t *p)
+{
+    if (p == NULL) return;
+    size_t n = auth_page_size();
+    wipe(p, HDR_KEY_LEN);
+    (void)munlock(p, n);
+    munmap(p, n);
+}
+
+void
+store_tok_logout(struct store_tok *t)
+{
+    auth_page_free(t->mk);
+    t->mk = NULL;
+}
+
+bool
+store_tok_unlocked(const struct store_tok *t)
+{
+    return t->mk != NULL;
+}
+
+static CK_RV
+auth_who(CK_USER_TYPE who, enum hdr_who *w)
+{
+    if (who == CKU_SO)
+        *w = HDR_SO;
+    else if (who == CKU_USER)
+        *w = HDR_USER;
+    else
+        return CKR_ARGUMENTS_BAD;
+    return CKR_OK;
+}
+
+static void
+auth_warn_ro(struct store *s)
+{
+    if (s->ro_warned) return;
+    s->ro_warned = true;
+    log_warn("store is read-only: failed PIN attempts cannot be counted");
+}
+
+/* Like store_tok_begin(), but a read-only token is fine: *locked says
+ * whether the writer lock is held (and counts can be persisted). */
+static CK_RV
+auth_begin(struct store_tok *t, bool *locked)
+{
+    const struct store_backend_ops *ops = t->s->ops;
+    CK_RV rv;
+    *locked = false;
+    if (ops->writable(t->s->b, t->bt)) {
+        rv = ops->lock(t->s->b, t->bt);
+        if (rv == CKR_OK)
+            *locked = true;
+        else if (rv != CKR_TOKEN_WRITE_PROTECTED)
+            return rv;
+    }
+    if (!*locked) auth_warn_ro(t->s);
+    if ((rv = store_tok_hdr_load(t)) != CKR_OK && *locked) {
+        store_tok_end(t);
+        *locked = false;
+    }
+    return rv;
+}
+
+/* Persist a changed failure count. A read-only token cannot count: warn. */
+static CK_RV
+auth_save_count(struct store_tok *t, const struct hdr *nh, bool locked)
+{
+    CK_RV rv = locked ? store_tok_hdr_save(t, nh) : CKR_TOKEN_WRITE_PROTECTED;
+    if (rv == CKR_TOKEN_WRITE_PROTECTED) {
+        auth_warn_ro(t->s);
+        rv = CKR_OK;
+    }
+    return rv;
+}
+
+/* Check pin for who against nh, the freshly read header: a wrong PIN
+ * increments nh->fails[who], a right one clears it; *dirty says whether nh
+ * changed. On CKR_OK mk holds the master key. */
+static CK_RV
+auth_check(const struct store_tok *t, struct hdr *nh, enum hdr_who who, const CK_UTF8CHAR *pin,
+           CK_ULONG pin_len, uint8_t mk[HDR_KEY_LEN], bool *dirty)
+{
+    *dirty = false;
+    if (who == HDR_USER && !(nh->flags & HDR_FLAG_USER_PIN)) return CKR_USER_PIN_NOT_INITIALIZED;
+    if (nh->fails[who] >= t->s->conf.max_pin_failures) return CKR_PIN_LOCKED;
+    CK_RV rv = hdr_unwrap(nh, who, pin, pin_len, mk);
+    if (rv == CKR_PIN_INCORRECT) {
+        if (nh->fails[who] < UINT32_MAX) nh->fails[who]++;
+        *dirty = true;
+    } else if (rv == CKR_OK && nh->fails[who] != 0) {
+        nh->fails[who] = 0;
+        *dirty = true;
+    }
+    return rv;
+}
+
+/* Check a PIN under the lock and persist the count change. */
+static CK_RV
+auth_verify(struct store_tok *t, struct hdr *nh, enum hdr_who who, const CK_UTF8CHAR *pin,
+            CK_ULONG pin_len, uint8_t mk[HDR_KEY_LEN], bool locked)
+{
+    bool dirty;
+    *nh = t->h;
+    CK_RV rv = auth_check(t, nh, who, pin, pin_len, mk, &dirty);
+    if (!dirty) return rv;
+    CK_RV wr = auth_save_count(t, nh, locked);
+    if (rv == CKR_PIN_INCORRECT) return wr == CKR_OK ? rv : wr;
+    /* A right PIN stays right even if clearing the count could not be saved. */
+    if (wr != CKR_OK) log_warn("token %s: could not clear the failure count", t->name);
+    return rv;
+}
+
+CK_RV
+store_tok_login(struct store_tok *t, CK_USER_TYPE who, const CK_UTF8CHAR *pin, CK_ULONG pin_len)
+{
+    enum hdr_who w;
+    struct hdr nh;
+    bool locked = false;
+    uint8_t *page = NULL;
+    CK_RV rv = auth_who(who, &w);
+    if (rv != CKR_OK || (pin == NULL && pin_len)) return CKR_ARGUMENTS_BAD;
+    if ((page = auth_page_new()) == NULL) return CKR_HOST_MEMORY;
+    if ((rv = auth_begin(t, &locked)) != CKR_OK) goto out;
+    if ((rv = auth_verify(t, &nh, w, pin, pin_len, page, locked)) != CKR_OK) goto out;
+    store_tok_logout(t);
+    t->mk = page;
+    page = NULL;
+out:
+    if (locked) store_tok_end(t);
+    auth_page_free(page);
+    return rv;
+}
+
+CK_RV
+store_tok_init_pin(struct store_tok *t, const CK_UTF8CHAR *pin, CK_ULONG pin_len)
+{
+    struct hdr nh;
+    uint32_t iter;
+    if (pin == NULL && pin_len) return CKR_ARGUMENTS_BAD;
+    if (t->mk == NULL) return CKR_USER_NOT_LOGGED_IN;
+    CK_RV rv = store_kdf_iter(t->s, &iter);
+    if (rv != CKR_OK) return rv;
+    if ((rv = store_tok_begin(t)) != CKR_OK) return rv;
+    if (t->mk == NULL) { /* re-initialized by another process */
+        rv = CKR_USER_NOT_LOGGED_IN;
+        goto out;
+    }
+    nh = t->h;
+    if ((rv = hdr_wrap(&nh, HDR_USER, pin, pin_len, iter, t->mk)) != CKR_OK) goto out;
+    nh.flags |= HDR_FLAG_USER_PIN;
+    nh.fails[HDR_USER] = 0;
+    rv = store_tok_hdr_save(t, &nh);
+out:
+    store_tok_end(t);
+    return rv;
+}
+
+CK_RV
+store_tok_set_pin(struct store_tok *t, CK_USER_TYPE who, const CK_UTF8CHAR *old_pin,
+                  CK_ULONG old_len, const CK_UTF8CHAR *new_pin, CK_ULONG new_len)
+{
+    enum hdr_who w;
+    struct hdr nh;
+    uint8_t mk[HDR_KEY_LEN];
+    uint32_t iter;
+    CK_RV rv = auth_who(who, &w);
+    if (rv != CKR_OK || (old_pin == NULL && old_len) || (new_pin == NULL && new_len))
+        return CKR_ARGUMENTS_BAD;
+    if ((rv = store_kdf_iter(t->s, &iter)) != CKR_OK) return rv;
+    if ((rv = store_tok_begin(t)) != CKR_OK) return rv;
+    rv = auth_verify(t, &nh, w, old_pin, old_len, mk, true);
+    if (rv == CKR_OK) rv = hdr_wrap(&nh, w, new_pin, new_len, iter, mk);
+    if (rv == CKR_OK) {
+        nh.fails[w] = 0;
+        rv = store_tok_hdr_save(t, &nh);
+    }
+    store_tok_end(t);
+    wipe(mk, sizeof mk);
+    return rv;
+}
+
+/* The header of a re-initialized token: same slot and serial, new label,
+ * seed and master key, SO PIN kept, no user PIN, counts cleared. */
+static CK_RV
+auth_hdr_reinit(const struct hdr *old, const char label[32], const CK_UTF8CHAR *so_pin,
+                CK_ULONG so_pin_len, uint32_t iter, struct hdr *nh)
+{
+    uint8_t mk[HDR_KEY_LEN];
+    CK_RV rv = CKR_DEVICE_ERROR;
+    memset(nh, 0, sizeof *nh);
+    nh->slot = old->slot;
+    memcpy(nh->serial, old->serial, sizeof nh->serial);
+    memcpy(nh->label, label, sizeof nh->label);
+    if (prim_random(nh->seed, sizeof nh->seed) != CKR_OK) goto out;
+    if (prim_random(mk, sizeof mk) != CKR_OK) goto out;
+    rv = hdr_wrap(nh, HDR_SO, so_pin, so_pin_len, iter, mk);
+out:
+    wipe(mk, sizeof mk);
+    return rv;
+}
+
+CK_RV
+store_tok_reinit(struct store_tok *t, const CK_UTF8CHAR *so_pin, CK_ULONG so_pin_len,
+                 const char label[32])
+{
+    struct hdr nh;
+    uint8_t mk[HDR_KEY_LEN];
+    uint32_t iter;
+    uint64_t gen;
+    if (label == NULL || (so_pin == NULL && so_pin_len)) return CKR_ARGUMENTS_BAD;
+    CK_RV rv = store_kdf_iter(t->s, &iter);
+    if (rv != CKR_OK) return rv;
+    if ((rv = store_tok_begin(t)) != CKR_OK) return rv;
+    if ((rv = auth_verify(t, &nh, HDR_SO, so_pin, so_pin_len, mk, true)) != CKR_OK) goto out;
+    /* Records first: a crash midway leaves the old token with fewer records,
+     * never a new master key next to records it cannot open. */
+    if ((rv = store_tok_purge_inlock(t)) != CKR_OK) goto out;
+    if ((rv = auth_hdr_reinit(&t->h, label, so_pin, so_pin_len, iter, &nh)) != CKR_OK) goto out;
+    if ((rv = store_tok_hdr_save(t, &nh)) != CKR_OK) goto out;
+    store_tok_logout(t);
+    rv = t->s->ops->gen_bump(t->bt, &gen);
+out:
+    store_tok_end(t);
+    wipe(mk, sizeof mk);
+    return rv;
+}

@@ -1,0 +1,853 @@
+/*
+ * file.c: the POSIX file backend. The one place errno becomes CK_RV.
+ *
+ * Layout under the root (every directory 0700, every file 0600):
+ *   lock                     store-wide flock: token creation, slot IDs
+ *   next_slot                u64 BE: the next slot ID to hand out
+ *   tokens/<serial>/header   the token header (header.h)
+ *   tokens/<serial>/gen      u64 BE generation counter
+ *   tokens/<serial>/lock     the token's writer flock
+ *   tokens/<serial>/objects/<id:016x>-<ver:016x>.<pub|prv>   sealed records
+ * Every file is replaced by writing ".tmp-<pid>-<n>" in the same directory,
+ * fsync, rename, fsync of the directory. A token is built in
+ * tokens/.tmp-<serial> and renamed into place, so it appears complete or not
+ * at all; removal renames it to tokens/.del-<serial> first. Writers hold the
+ * relevant flock, so any temporary left behind is debris of a crashed writer:
+ * the next lock holder sweeps those older than its lock.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store/backend.h"
+#include "util/buf.h"
+#include "util/log.h"
+#include "util/wipe.h"
+
+#define FILE_TMP ".tmp-"
+#define FILE_DEL ".del-"
+#define FILE_REC_NAME_LEN 37
+
+struct store_backend {
+    char root[PATH_MAX];
+    char tokens[PATH_MAX];
+    int root_lock; /* -1 when not held */
+};
+
+struct store_btok {
+    struct store_backend *b;
+    char name[STORE_NAME_LEN + 1];
+    char dir[PATH_MAX];
+    char objs[PATH_MAX];
+    int lock_fd;                /* -1 when not held */
+    struct timespec lock_start; /* CLOCK_REALTIME when the lock was taken */
+};
+
+static atomic_uint file_tmp_seq;
+
+static const char *
+file_strerror(int e, char *buf, size_t len)
+{
+    /* The GNU strerror_r (we build with _GNU_SOURCE) returns the message. */
+    return strerror_r(e, buf, len);
+}
+
+/* errno to CK_RV; wr says whether the failed operation was a write. */
+static CK_RV
+file_rv(int e, int wr, const char *op, const char *path)
+{
+    char eb[128];
+    const char *msg = file_strerror(e, eb, sizeof eb);
+    switch (e) {
+    case ENOSPC:
+    case EDQUOT:
+        log_err("%s %s: %s", op, path, msg);
+        return CKR_DEVICE_MEMORY;
+    case ENOMEM:
+        return CKR_HOST_MEMORY;
+    case EROFS:
+    case EACCES:
+    case EPERM:
+        if (!wr) break;
+        log_warn("%s %s: %s", op, path, msg);
+        return CKR_TOKEN_WRITE_PROTECTED;
+    default:
+        break;
+    }
+    log_err("%s %s: %s", op, path, msg);
+    return CKR_DEVICE_ERROR;
+}
+
+static int
+file_join(char out[PATH_MAX], const char *a, const char *b)
+{
+    int n = snprintf(out, PATH_MAX, "%s/%s", a, b);
+    return n < 0 || n >= PATH_MAX ? -1 : 0;
+}
+
+static int
+file_hex16(const char *s, uint64_t *v)
+{
+    uint64_t x = 0;
+    for (int i = 0; i < 16; i++) {
+        char c = s[i];
+        unsigned d;
+        if (c >= '0' && c <= '9')
+            d = (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            d = (unsigned)(c - 'a' + 10);
+        else
+            return -1;
+        x = x << 4 | d;
+    }
+    *v = x;
+    return 0;
+}
+
+static int
+file_is_tok_name(const char *s)
+{
+    uint64_t v;
+    return strlen(s) == STORE_NAME_LEN && file_hex16(s, &v) == 0;
+}
+
+static void
+file_rec_name(const struct store_rec_ref *r, char out[FILE_REC_NAME_LEN + 1])
+{
+    snprintf(out, FILE_REC_NAME_LEN + 1, "%016" PRIx64 "-%016" PRIx64 ".%s", r->id, r->ver,
+             r->priv ? "prv" : "pub");
+}
+
+static int
+file_rec_parse(const char *s, struct store_rec_ref *r)
+{
+    if (strlen(s) != FILE_REC_NAME_LEN || s[16] != '-' || s[33] != '.') return -1;
+    if (file_hex16(s, &r->id) != 0 || file_hex16(s + 17, &r->ver) != 0) return -1;
+    if (r->id == 0 || r->ver == 0) return -1;
+    if (strcmp(s + 34, "prv") == 0)
+        r->priv = true;
+    else if (strcmp(s + 34, "pub") == 0)
+        r->priv = false;
+    else
+        return -1;
+    return 0;
+}
+
+static CK_RV
+file_fsync_dirfd(int dfd, const char *path)
+{
+    if (fsync(dfd) != 0) return file_rv(errno, 1, "fsync", path);
+    return CKR_OK;
+}
+
+static CK_RV
+file_fsync_dir(const char *path)
+{
+    int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return file_rv(errno, 1, "open", path);
+    CK_RV rv = file_fsync_dirfd(dfd, path);
+    close(dfd);
+    return rv;
+}
+
+/* Read a whole regular file of at most max bytes. CKR_OBJECT_HANDLE_INVALID
+ * (not logged) when it does not exist. */
+static CK_RV
+file_read(const char *dir, const char *name, size_t max, uint8_t **out, size_t *outlen)
+{
+    CK_RV rv = CKR_DEVICE_ERROR;
+    char path[PATH_MAX];
+    uint8_t *p = NULL;
+    size_t n = 0, got = 0;
+    struct stat st;
+    if (file_join(path, dir, name) != 0) return file_rv(ENAMETOOLONG, 0, "read", dir);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return errno == ENOENT ? CKR_OBJECT_HANDLE_INVALID : file_rv(errno, 0, "open", path);
+    if (fstat(fd, &st) != 0) {
+        rv = file_rv(errno, 0, "stat", path);
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode) || st.st_size < 0 || (uint64_t)st.st_size > max) {
+        log_err("%s: not a regular file or too large", path);
+        goto out;
+    }
+    n = (size_t)st.st_size;
+    rv = CKR_HOST_MEMORY;
+    if ((p = malloc(n ? n : 1)) == NULL) goto out;
+    while (got < n) {
+        ssize_t r = read(fd, p + got, n - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) {
+            rv = r < 0 ? file_rv(errno, 0, "read", path) : CKR_DEVICE_ERROR;
+            if (r == 0) log_err("%s: file shrank while reading", path);
+            goto out;
+        }
+        got += (size_t)r;
+    }
+    *out = p;
+    *outlen = n;
+    p = NULL;
+    rv = CKR_OK;
+out:
+    wipe_free(p, n ? n : 1);
+    close(fd);
+    return rv;
+}
+
+static CK_RV
+file_write_all(int fd, const uint8_t *p, size_t n, const char *path)
+{
+    while (n > 0) {
+        ssize_t r = write(fd, p, n);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return file_rv(errno, 1, "write", path);
+        if (r == 0) return file_rv(EIO, 1, "write", path);
+        p += r;
+        n -= (size_t)r;
+    }
+    return CKR_OK;
+}
+
+/* Write n bytes to a fresh temporary in dfd and fsync it. */
+static CK_RV
+file_write_tmp(int dfd, const char *dir, const uint8_t *p, size_t n, char tmp[64])
+{
+    char path[PATH_MAX];
+    int fd = -1;
+    for (int tries = 0; tries < 100 && fd < 0; tries++) {
+        snprintf(tmp, 64, FILE_TMP "%ld-%u", (long)getpid(), atomic_fetch_add(&file_tmp_seq, 1));
+        fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0 && errno != EEXIST) break;
+    }
+    int e = errno;
+    if (file_join(path, dir, tmp) != 0) snprintf(path, sizeof path, "%s", dir);
+    if (fd < 0) {
+        CK_RV rv = file_rv(e, 1, "create", path);
+        tmp[0] = '\0';
+        return rv;
+    }
+    CK_RV rv = file_write_all(fd, p, n, path);
+    if (rv == CKR_OK && fsync(fd) != 0) rv = file_rv(errno, 1, "fsync", path);
+    if (close(fd) != 0 && rv == CKR_OK) rv = file_rv(errno, 1, "close", path);
+    return rv;
+}
+
+/* Atomically replace dir/name with n bytes: tmp, fsync, rename, fsync dir. */
+static CK_RV
+file_write_atomic(const char *dir, const char *name, const uint8_t *p, size_t n)
+{
+    char tmp[64] = "", path[PATH_MAX];
+    CK_RV rv;
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return file_rv(errno, 1, "open", dir);
+    if ((rv = file_write_tmp(dfd, dir, p, n, tmp)) != CKR_OK) goto out;
+    if (renameat(dfd, tmp, dfd, name) != 0) {
+        int e = errno;
+        if (file_join(path, dir, name) != 0) snprintf(path, sizeof path, "%s", dir);
+        rv = file_rv(e, 1, "rename", path);
+        goto out;
+    }
+    tmp[0] = '\0';
+    rv = file_fsync_dirfd(dfd, dir);
+out:
+    if (tmp[0] != '\0') unlinkat(dfd, tmp, 0);
+    close(dfd);
+    return rv;
+}
+
+static CK_RV
+file_unlink(const char *dir, const char *name)
+{
+    char path[PATH_MAX];
+    CK_RV rv = CKR_OK;
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return file_rv(errno, 1, "open", dir);
+    if (unlinkat(dfd, name, 0) != 0) {
+        int e = errno;
+        if (e != ENOENT) {
+            if (file_join(path, dir, name) != 0) snprintf(path, sizeof path, "%s", dir);
+            rv = file_rv(e, 1, "unlink", path);
+        }
+    } else {
+        rv = file_fsync_dirfd(dfd, dir);
+    }
+    close(dfd);
+    return rv;
+}
+
+/* fsync the directory that holds path (modified, then restored). */
+static CK_RV
+file_fsync_parent(char *path)
+{
+    char *slash = strrchr(path, '/');
+    if (slash == NULL) return file_fsync_dir(".");
+    if (slash == path) return file_fsync_dir("/");
+    *slash = '\0';
+    CK_RV rv = file_fsync_dir(path);
+    *slash = '/';
+    return rv;
+}
+
+/* mkdir -p with mode 0700 for every component created, each made durable. */
+static CK_RV
+file_mkdirs(const char *path)
+{
+    char p[PATH_MAX];
+    CK_RV rv;
+    if (snprintf(p, sizeof p, "%s", path) >= (int)sizeof p)
+        return file_rv(ENAMETOOLONG, 1, "mkdir", path);
+    size_t n = strlen(p);
+    for (size_t i = 1; i <= n; i++) {
+        if (p[i] != '/' && p[i] != '\0') continue;
+        char c = p[i];
+        p[i] = '\0';
+        if (mkdir(p, 0700) == 0) {
+            if ((rv = file_fsync_parent(p)) != CKR_OK) return rv;
+        } else if (errno != EEXIST) {
+            return file_rv(errno, 1, "mkdir", p);
+        }
+        p[i] = c;
+    }
+    return CKR_OK;
+}
+
+/* Remove dir pfd/name and everything under it (a token is two levels deep). */
+static void
+file_rm_tree(int pfd, const char *name, int depth)
+{
+    int fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        if (errno == ENOTDIR) unlinkat(pfd, name, 0);
+        return;
+    }
+    DIR *d = fdopendir(fd);
+    if (d == NULL) {
+        close(fd);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        struct stat st;
+        int isdir = e->d_type == DT_DIR;
+        if (e->d_type == DT_UNKNOWN && fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+            isdir = S_ISDIR(st.st_mode);
+        if (isdir && depth < 4)
+            file_rm_tree(fd, e->d_name, depth + 1);
+        else
+            unlinkat(fd, e->d_name, 0);
+    }
+    closedir(d);
+    char eb[128];
+    if (unlinkat(pfd, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
+        log_warn("cannot remove %s: %s", name, file_strerror(errno, eb, sizeof eb));
+}
+
+static int
+file_ts_before(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* Unlink one entry of d if it is a writer's temporary older than before. */
+static int
+file_sweep_one(DIR *d, const char *name, const struct timespec *before, const char *dir)
+{
+    struct stat st;
+    if (strncmp(name, FILE_TMP, strlen(FILE_TMP)) != 0) return 0;
+    if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) != 0) return 0;
+    if (!S_ISREG(st.st_mode) || !file_ts_before(&st.st_mtim, before)) return 0;
+    if (unlinkat(dirfd(d), name, 0) != 0) return 0;
+    log_warn("%s/%s: removed a temporary left by a crashed writer", dir, name);
+    return 1;
+}
+
+/* Sweep the debris of crashed writers in dir (only with its lock held). */
+static void
+file_sweep_dir(const char *dir, const struct timespec *before)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL) return;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        n += file_sweep_one(d, e->d_name, before, dir);
+    if (n) fsync(dirfd(d));
+    closedir(d);
+}
+
+/* The root must be a directory that only its owner (and group) can write. */
+static CK_RV
+file_check_dir(const char *path, const char *what)
+{
+    struct stat st;
+    char eb[128];
+    if (stat(path, &st) != 0) {
+        if (errno == ENOENT) return CKR_OK;
+        log_err("%s %s: %s", what, path, file_strerror(errno, eb, sizeof eb));
+        return CKR_GENERAL_ERROR;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        log_err("%s %s is not a directory", what, path);
+        return CKR_GENERAL_ERROR;
+    }
+    if (st.st_mode & S_IWOTH) {
+        log_err("%s %s is world-writable (mode %04o): refusing to use it; chmod o-w it", what, path,
+                (unsigned)(st.st_mode & 07777));
+        return CKR_GENERAL_ERROR;
+    }
+    return CKR_OK;
+}
+
+static CK_RV
+file_open(const char *root, struct store_backend **out)
+{
+    CK_RV rv;
+    struct store_backend *b = calloc(1, sizeof *b);
+    if (b == NULL) return CKR_HOST_MEMORY;
+    b->root_lock = -1;
+    if (root == NULL || root[0] == '\0' ||
+        snprintf(b->root, sizeof b->root, "%s", root) >= PATH_MAX ||
+        file_join(b->tokens, b->root, "tokens") != 0) {
+        log_err("store root path is empty or too long");
+        rv = CKR_GENERAL_ERROR;
+        goto out;
+    }
+    if ((rv = file_check_dir(b->root, "store root")) != CKR_OK) goto out;
+    if ((rv = file_check_dir(b->tokens, "store directory")) != CKR_OK) goto out;
+    *out = b;
+    b = NULL;
+out:
+    free(b);
+    return rv;
+}
+
+static void
+file_close(struct store_backend *b)
+{
+    if (b == NULL) return;
+    if (b->root_lock >= 0) close(b->root_lock);
+    free(b);
+}
+
+static bool
+file_can_write(const char *path, bool missing_ok)
+{
+    struct statvfs v;
+    if (access(path, W_OK) != 0) return missing_ok && errno == ENOENT;
+    if (statvfs(path, &v) == 0 && (v.f_flag & ST_RDONLY)) return false;
+    return true;
+}
+
+static bool
+file_writable(struct store_backend *b, struct store_btok *t)
+{
+    if (t == NULL) return file_can_write(b->root, true);
+    return file_can_write(t->dir, false) && file_can_write(t->objs, false);
+}
+
+static CK_RV
+file_seq_get(struct store_backend *b, uint64_t *next)
+{
+    uint8_t *p = NULL;
+    size_t n = 0;
+    CK_RV rv = file_read(b->root, "next_slot", 8, &p, &n);
+    if (rv == CKR_OBJECT_HANDLE_INVALID) {
+        *next = 0;
+        return CKR_OK;
+    }
+    if (rv == CKR_OK && n != 8) {
+        log_err("%s/next_slot: bad length %zu", b->root, n);
+        rv = CKR_DEVICE_ERROR;
+    }
+    if (rv == CKR_OK) *next = load_be64(p);
+    wipe_free(p, n);
+    return rv;
+}
+
+static CK_RV
+file_seq_put(struct store_backend *b, uint64_t next)
+{
+    uint8_t v[8];
+    store_be64(v, next);
+    return file_write_atomic(b->root, "next_slot", v, sizeof v);
+}
+
+static CK_RV
+file_tok_list(struct store_backend *b, struct store_tok_name **names, size_t *n)
+{
+    struct store_tok_name *v = NULL;
+    size_t cnt = 0, cap = 0;
+    CK_RV rv = CKR_OK;
+    DIR *d = opendir(b->tokens);
+    if (d == NULL) {
+        if (errno != ENOENT) return file_rv(errno, 0, "open", b->tokens);
+        *names = NULL;
+        *n = 0;
+        return CKR_OK;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        struct stat st;
+        if (!file_is_tok_name(e->d_name)) continue;
+        if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN) continue;
+        if (e->d_type == DT_UNKNOWN &&
+            (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode)))
+            continue;
+        if (cnt == cap) {
+            size_t nc = cap ? cap * 2 : 8;
+            struct store_tok_name *nv = reallocarray(v, nc, sizeof *v);
+            if (nv == NULL) {
+                rv = CKR_HOST_MEMORY;
+                goto out;
+            }
+            v = nv;
+            cap = nc;
+        }
+        memcpy(v[cnt].s, e->d_name, STORE_NAME_LEN); /* file_is_tok_name checked the length */
+        v[cnt++].s[STORE_NAME_LEN] = '\0';
+    }
+    *names = v;
+    *n = cnt;
+    v = NULL;
+out:
+    free(v);
+    closedir(d);
+    return rv;
+}
+
+static CK_RV
+file_tok_open(struct store_backend *b, const char *name, struct store_btok **out)
+{
+    if (!file_is_tok_name(name)) {
+        log_err("%s: bad token name", name);
+        return CKR_DEVICE_ERROR;
+    }
+    struct store_btok *t = calloc(1, sizeof *t);
+    if (t == NULL) return CKR_HOST_MEMORY;
+    t->b = b;
+    t->lock_fd = -1;
+    snprintf(t->name, sizeof t->name, "%s", name);
+    if (file_join(t->dir, b->tokens, name) != 0 || file_join(t->objs, t->dir, "objects") != 0) {
+        free(t);
+        return file_rv(ENAMETOOLONG, 0, "open", b->tokens);
+    }
+    *out = t;
+    return CKR_OK;
+}
+
+static void
+file_tok_close(struct store_btok *t)
+{
+    if (t == NULL) return;
+    if (t->lock_fd >= 0) close(t->lock_fd);
+    free(t);
+}
+
+/* Remove the debris of crashed token creations and removals (root lock held). */
+static void
+file_sweep_tokens(int tfd)
+{
+    DIR *d;
+    int fd = dup(tfd);
+    if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+        if (fd >= 0) close(fd);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, FILE_TMP, strlen(FILE_TMP)) == 0 ||
+            strncmp(e->d_name, FILE_DEL, strlen(FILE_DEL)) == 0)
+            file_rm_tree(tfd, e->d_name, 0);
+    }
+    closedir(d);
+}
+
+static CK_RV
+file_gen_encode_put(const char *dir, uint64_t gen)
+{
+    uint8_t v[8];
+    store_be64(v, gen);
+    return file_write_atomic(dir, "gen", v, sizeof v);
+}
+
+/* Fill a fresh token directory: objects/, lock, header, gen. */
+static CK_RV
+file_tok_fill(const char *dir, const uint8_t *hdr, size_t hlen, uint64_t gen)
+{
+    char path[PATH_MAX];
+    CK_RV rv;
+    if (file_join(path, dir, "objects") != 0) return file_rv(ENAMETOOLONG, 1, "mkdir", dir);
+    if (mkdir(path, 0700) != 0) return file_rv(errno, 1, "mkdir", path);
+    if ((rv = file_fsync_dir(path)) != CKR_OK) return rv;
+    if (file_join(path, dir, "lock") != 0) return file_rv(ENAMETOOLONG, 1, "create", dir);
+    int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) return file_rv(errno, 1, "create", path);
+    close(fd);
+    if ((rv = file_write_atomic(dir, "header", hdr, hlen)) != CKR_OK) return rv;
+    return file_gen_encode_put(dir, gen); /* its directory fsync covers every entry */
+}
+
+static CK_RV
+file_tok_create(struct store_backend *b, const char *name, const uint8_t *hdr, size_t hlen,
+                uint64_t gen, struct store_btok **out)
+{
+    char tmpname[64], tmp[PATH_MAX];
+    CK_RV rv;
+    int tfd = -1, made = 0;
+    if (!file_is_tok_name(name)) return CKR_DEVICE_ERROR;
+    if ((rv = file_mkdirs(b->tokens)) != CKR_OK) return rv;
+    if ((tfd = open(b->tokens, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return file_rv(errno, 1, "open", b->tokens);
+    file_sweep_tokens(tfd);
+    snprintf(tmpname, sizeof tmpname, FILE_TMP "%s", name);
+    if (file_join(tmp, b->tokens, tmpname) != 0) {
+        rv = file_rv(ENAMETOOLONG, 1, "mkdir", b->tokens);
+        goto out;
+    }
+    if (mkdirat(tfd, tmpname, 0700) != 0) {
+        rv = file_rv(errno, 1, "mkdir", tmp);
+        goto out;
+    }
+    made = 1;
+    if ((rv = file_tok_fill(tmp, hdr, hlen, gen)) != CKR_OK) goto out;
+    /* renameat fails (EEXIST/ENOTEMPTY) rather than replace an existing token. */
+    if (renameat(tfd, tmpname, tfd, name) != 0) {
+        rv = file_rv(errno, 1, "rename", tmp);
+        goto out;
+    }
+    made = 0;
+    if ((rv = file_fsync_dirfd(tfd, b->tokens)) != CKR_OK) goto out;
+    rv = file_tok_open(b, name, out);
+out:
+    if (made) file_rm_tree(tfd, tmpname, 0);
+    if (tfd >= 0) close(tfd);
+    return rv;
+}
+
+static CK_RV
+file_tok_remove(struct store_backend *b, struct store_btok *t)
+{
+    char del[64];
+    CK_RV rv;
+    int tfd = open(b->tokens, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (tfd < 0) return file_rv(errno, 1, "open", b->tokens);
+    snprintf(del, sizeof del, FILE_DEL "%s", t->name);
+    if (renameat(tfd, t->name, tfd, del) != 0) {
+        rv = errno == ENOENT ? CKR_OK : file_rv(errno, 1, "rename", t->dir);
+        goto out;
+    }
+    /* After this fsync the token is gone for every reader, crash or not. */
+    if ((rv = file_fsync_dirfd(tfd, b->tokens)) != CKR_OK) goto out;
+    file_rm_tree(tfd, del, 0);
+    rv = file_fsync_dirfd(tfd, b->tokens);
+out:
+    close(tfd);
+    return rv;
+}
+
+static void
+file_describe(struct store_btok *t, const struct store_rec_ref *ref, char *buf, size_t len)
+{
+    char name[FILE_REC_NAME_LEN + 1];
+    if (ref == NULL) {
+        snprintf(buf, len, "%s/header", t->dir);
+        return;
+    }
+    file_rec_name(ref, name);
+    snprintf(buf, len, "%s/%s", t->objs, name);
+}
+
+static CK_RV
+file_flock(const char *dir, int *out)
+{
+    char path[PATH_MAX];
+    CK_RV rv;
+    if (file_join(path, dir, "lock") != 0) return file_rv(ENAMETOOLONG, 1, "lock", dir);
+    /* Read-only is enough for flock; O_CREAT only matters for the root lock. */
+    int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) return file_rv(errno, 1, "open", path);
+    while (flock(fd, LOCK_EX) != 0) {
+        if (errno == EINTR) continue;
+        rv = file_rv(errno, 0, "lock", path);
+        close(fd);
+        return rv;
+    }
+    *out = fd;
+    return CKR_OK;
+}
+
+static CK_RV
+file_lock(struct store_backend *b, struct store_btok *t)
+{
+    CK_RV rv;
+    if (t != NULL) {
+        if (t->lock_fd >= 0) return CKR_DEVICE_ERROR;
+        if ((rv = file_flock(t->dir, &t->lock_fd)) != CKR_OK) return rv;
+        clock_gettime(CLOCK_REALTIME, &t->lock_start);
+        file_sweep_dir(t->dir, &t->lock_start);
+        return CKR_OK;
+    }
+    if (b->root_lock >= 0) return CKR_DEVICE_ERROR;
+    /* Re-check: the root may have been created by someone else since open. */
+    if (file_check_dir(b->root, "store root") != CKR_OK) return CKR_DEVICE_ERROR;
+    if ((rv = file_mkdirs(b->root)) != CKR_OK) return rv;
+    return file_flock(b->root, &b->root_lock);
+}
+
+static void
+file_unlock(struct store_backend *b, struct store_btok *t)
+{
+    int *fd = t != NULL ? &t->lock_fd : &b->root_lock;
+    if (*fd < 0) return;
+    close(*fd); /* releases the flock */
+    *fd = -1;
+}
+
+static CK_RV
+file_hdr_get(struct store_btok *t, uint8_t **p, size_t *n)
+{
+    CK_RV rv = file_read(t->dir, "header", STORE_HDR_MAX, p, n);
+    if (rv == CKR_OBJECT_HANDLE_INVALID) {
+        log_err("%s/header: missing", t->dir);
+        rv = CKR_DEVICE_ERROR;
+    }
+    return rv;
+}
+
+static CK_RV
+file_hdr_put(struct store_btok *t, const uint8_t *p, size_t n)
+{
+    return file_write_atomic(t->dir, "header", p, n);
+}
+
+static CK_RV
+file_gen_get(struct store_btok *t, uint64_t *gen)
+{
+    uint8_t *p = NULL;
+    size_t n = 0;
+    CK_RV rv = file_read(t->dir, "gen", 8, &p, &n);
+    if (rv == CKR_OBJECT_HANDLE_INVALID) {
+        log_err("%s/gen: missing", t->dir);
+        rv = CKR_DEVICE_ERROR;
+    } else if (rv == CKR_OK && n != 8) {
+        log_err("%s/gen: bad length %zu", t->dir, n);
+        rv = CKR_DEVICE_ERROR;
+    }
+    if (rv == CKR_OK) *gen = load_be64(p);
+    wipe_free(p, n);
+    return rv;
+}
+
+static CK_RV
+file_gen_bump(struct store_btok *t, uint64_t *gen)
+{
+    uint64_t g;
+    CK_RV rv = file_gen_get(t, &g);
+    if (rv != CKR_OK) return rv;
+    if ((rv = file_gen_encode_put(t->dir, g + 1)) == CKR_OK) *gen = g + 1;
+    return rv;
+}
+
+static CK_RV
+file_blob_list(struct store_btok *t, struct store_rec_ref **refs, size_t *n)
+{
+    struct store_rec_ref *v = NULL, r;
+    size_t cnt = 0, cap = 0;
+    CK_RV rv = CKR_OK;
+    int swept = 0;
+    DIR *d = opendir(t->objs);
+    if (d == NULL) return file_rv(errno, 0, "open", t->objs);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (t->lock_fd >= 0) swept += file_sweep_one(d, e->d_name, &t->lock_start, t->objs);
+        if (file_rec_parse(e->d_name, &r) != 0) continue;
+        if (cnt == cap) {
+            size_t nc = cap ? cap * 2 : 16;
+            struct store_rec_ref *nv = reallocarray(v, nc, sizeof *v);
+            if (nv == NULL) {
+                rv = CKR_HOST_MEMORY;
+                goto out;
+            }
+            v = nv;
+            cap = nc;
+        }
+        v[cnt++] = r;
+    }
+    *refs = v;
+    *n = cnt;
+    v = NULL;
+out:
+    if (swept) fsync(dirfd(d));
+    free(v);
+    closedir(d);
+    return rv;
+}
+
+static CK_RV
+file_blob_get(struct store_btok *t, const struct store_rec_ref *ref, uint8_t **p, size_t *n)
+{
+    char name[FILE_REC_NAME_LEN + 1];
+    file_rec_name(ref, name);
+    return file_read(t->objs, name, STORE_BLOB_MAX, p, n);
+}
+
+static CK_RV
+file_blob_put(struct store_btok *t, const struct store_rec_ref *ref, const uint8_t *p, size_t n)
+{
+    char name[FILE_REC_NAME_LEN + 1];
+    file_rec_name(ref, name);
+    return file_write_atomic(t->objs, name, p, n);
+}
+
+static CK_RV
+file_blob_del(struct store_btok *t, const struct store_rec_ref *ref)
+{
+    char name[FILE_REC_NAME_LEN + 1];
+    file_rec_name(ref, name);
+    return file_unlink(t->objs, name);
+}
+
+static const struct store_backend_ops file_ops = {
+    .version = STORE_BACKEND_VERSION,
+    .name = "file",
+    .open = file_open,
+    .close = file_close,
+    .writable = file_writable,
+    .seq_get = file_seq_get,
+    .seq_put = file_seq_put,
+    .tok_list = file_tok_list,
+    .tok_open = file_tok_open,
+    .tok_close = file_tok_close,
+    .tok_create = file_tok_create,
+    .tok_remove = file_tok_remove,
+    .describe = file_describe,
+    .lock = file_lock,
+    .unlock = file_unlock,
+    .hdr_get = file_hdr_get,
+    .hdr_put = file_hdr_put,
+    .gen_get = file_gen_get,
+    .gen_bump = file_gen_bump,
+    .blob_list = file_blob_list,
+    .blob_get = file_blob_get,
+    .blob_put = file_blob_put,
+    .blob_del = file_blob_del,
+};
+
+const struct store_backend_ops *
+store_file_backend(void)
+{
+    return &file_ops;
+}

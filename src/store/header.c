@@ -1,0 +1,264 @@
+#include "store/header.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "mech/prim.h"
+#include "util/buf.h"
+#include "util/log.h"
+#include "util/wipe.h"
+
+#define HDR_MAGIC "CTTOKHDR"
+#define HDR_VERSION 1u
+#define HDR_PIN_LEN 84
+#define HDR_SUM_OFF (HDR_LEN - 32)
+#define HDR_AAD_LEN 65 /* 16 label + 16 serial + 8 slot + 1 who + 4 kdf + 4 iter + 16 salt */
+
+_Static_assert(HDR_SUM_OFF == 116 + 2 * HDR_PIN_LEN, "header layout");
+_Static_assert(sizeof(struct hdr_pin) == HDR_PIN_LEN, "PIN slot layout");
+
+static const char hdr_aad_label[16] = {'c', 'r', 'e', 'd', 't', 'o', 'k', 'e',
+                                       'n', ' ', 'p', 'i', 'n', ' ', 'v', '1'};
+
+static void
+hdr_put_pin(struct buf *b, const struct hdr_pin *p)
+{
+    buf_put_u32(b, p->kdf);
+    buf_put_u32(b, p->iter);
+    buf_put(b, p->salt, sizeof p->salt);
+    buf_put(b, p->nonce, sizeof p->nonce);
+    buf_put(b, p->wrapped, sizeof p->wrapped);
+    buf_put(b, p->tag, sizeof p->tag);
+}
+
+CK_RV
+hdr_encode(const struct hdr *h, uint8_t out[HDR_LEN])
+{
+    CK_RV rv = CKR_DEVICE_ERROR;
+    struct buf b;
+    buf_init(&b);
+    buf_put(&b, HDR_MAGIC, 8);
+    buf_put_u32(&b, HDR_VERSION);
+    buf_put_u32(&b, HDR_LEN);
+    buf_put_u64(&b, h->slot);
+    buf_put(&b, h->label, sizeof h->label);
+    buf_put(&b, h->serial, sizeof h->serial);
+    buf_put_u32(&b, h->flags);
+    buf_put_u32(&b, h->fails[HDR_SO]);
+    buf_put_u32(&b, h->fails[HDR_USER]);
+    buf_put(&b, h->seed, sizeof h->seed);
+    hdr_put_pin(&b, &h->pin[HDR_SO]);
+    hdr_put_pin(&b, &h->pin[HDR_USER]);
+    if (buf_finish(&b) != 0) {
+        rv = CKR_HOST_MEMORY;
+        goto out;
+    }
+    if (b.len != HDR_SUM_OFF) goto out;
+    memcpy(out, b.data, b.len);
+    if (prim_sha256(out, HDR_SUM_OFF, out + HDR_SUM_OFF) != CKR_OK) goto out;
+    rv = CKR_OK;
+out:
+    buf_cleanup(&b);
+    if (rv == CKR_DEVICE_ERROR) log_err("token header: encoding failed");
+    return rv;
+}
+
+static void
+hdr_get_pin(struct rd *r, struct hdr_pin *p)
+{
+    const uint8_t *q;
+    p->kdf = rd_u32(r);
+    p->iter = rd_u32(r);
+    if ((q = rd_bytes(r, sizeof p->salt)) != NULL) memcpy(p->salt, q, sizeof p->salt);
+    if ((q = rd_bytes(r, sizeof p->nonce)) != NULL) memcpy(p->nonce, q, sizeof p->nonce);
+    if ((q = rd_bytes(r, sizeof p->wrapped)) != NULL) memcpy(p->wrapped, q, sizeof p->wrapped);
+    if ((q = rd_bytes(r, sizeof p->tag)) != NULL) memcpy(p->tag, q, sizeof p->tag);
+}
+
+static int
+hdr_is_zero(const void *p, size_t n)
+{
+    const uint8_t *q = p;
+    uint8_t acc = 0;
+    for (size_t i = 0; i < n; i++)
+        acc |= q[i];
+    return acc == 0;
+}
+
+/* NULL when the slot is acceptable, else the reason. */
+static const char *
+hdr_check_pin(const struct hdr_pin *p, int set)
+{
+    if (!set) return hdr_is_zero(p, sizeof *p) ? NULL : "unset PIN slot is not empty";
+    if (p->kdf != HDR_KDF_PBKDF2_SHA256) return "unknown KDF";
+    if (p->iter < HDR_ITER_MIN || p->iter > HDR_ITER_MAX) return "KDF iterations out of range";
+    return NULL;
+}
+
+static const char *
+hdr_check_serial(const char s[HDR_SERIAL_LEN])
+{
+    for (size_t i = 0; i < HDR_SERIAL_LEN; i++) {
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return "bad serial";
+    }
+    return NULL;
+}
+
+/* Parse the fields after the checksum verified. NULL or the reason. */
+static const char *
+hdr_parse(const uint8_t *p, struct hdr *h)
+{
+    struct rd r;
+    const uint8_t *q;
+    rd_init(&r, p, HDR_SUM_OFF);
+    q = rd_bytes(&r, 8);
+    if (q == NULL || memcmp(q, HDR_MAGIC, 8) != 0) return "bad magic";
+    if (rd_u32(&r) != HDR_VERSION) return "unknown format version";
+    if (rd_u32(&r) != HDR_LEN) return "bad length field";
+    h->slot = rd_u64(&r);
+    if ((q = rd_bytes(&r, sizeof h->label)) != NULL) memcpy(h->label, q, sizeof h->label);
+    if ((q = rd_bytes(&r, sizeof h->serial)) != NULL) memcpy(h->serial, q, sizeof h->serial);
+    h->flags = rd_u32(&r);
+    h->fails[HDR_SO] = rd_u32(&r);
+    h->fails[HDR_USER] = rd_u32(&r);
+    if ((q = rd_bytes(&r, sizeof h->seed)) != NULL) memcpy(h->seed, q, sizeof h->seed);
+    hdr_get_pin(&r, &h->pin[HDR_SO]);
+    hdr_get_pin(&r, &h->pin[HDR_USER]);
+    if (!rd_ok(&r, 1)) return "truncated";
+    const char *why = hdr_check_serial(h->serial);
+    if (why == NULL && (h->flags & ~HDR_FLAG_USER_PIN) != 0) why = "unknown flags";
+    if (why == NULL) why = hdr_check_pin(&h->pin[HDR_SO], 1);
+    if (why == NULL) why = hdr_check_pin(&h->pin[HDR_USER], (h->flags & HDR_FLAG_USER_PIN) != 0);
+    return why;
+}
+
+CK_RV
+hdr_decode(const uint8_t *p, size_t len, const char *where, struct hdr *h)
+{
+    const char *why = NULL;
+    uint8_t sum[32];
+    struct hdr t;
+    memset(&t, 0, sizeof t);
+    if (len != HDR_LEN) {
+        why = "bad length";
+    } else if (prim_sha256(p, HDR_SUM_OFF, sum) != CKR_OK) {
+        why = "hash failure";
+    } else if (memcmp(sum, p + HDR_SUM_OFF, sizeof sum) != 0) {
+        why = "checksum mismatch";
+    } else {
+        why = hdr_parse(p, &t);
+    }
+    if (why != NULL) {
+        log_err("%s: corrupt token header (%s)", where, why);
+        return CKR_DEVICE_ERROR;
+    }
+    *h = t;
+    return CKR_OK;
+}
+
+static void
+hdr_aad(const struct hdr *h, enum hdr_who who, const struct hdr_pin *p, uint8_t aad[HDR_AAD_LEN])
+{
+    memcpy(aad, hdr_aad_label, sizeof hdr_aad_label);
+    memcpy(aad + 16, h->serial, HDR_SERIAL_LEN);
+    store_be64(aad + 32, h->slot);
+    aad[40] = (uint8_t)who;
+    store_be32(aad + 41, p->kdf);
+    store_be32(aad + 45, p->iter);
+    memcpy(aad + 49, p->salt, sizeof p->salt);
+    _Static_assert(49 + sizeof p->salt == HDR_AAD_LEN, "AAD layout");
+}
+
+static CK_RV
+hdr_kek(const struct hdr_pin *p, const uint8_t *pin, size_t pinlen, uint8_t kek[32])
+{
+    static const uint8_t empty[1];
+    if (pin == NULL) pin = empty;
+    if (prim_pbkdf2_sha256(pin, pinlen, p->salt, sizeof p->salt, p->iter, kek, 32) != CKR_OK)
+        return CKR_DEVICE_ERROR;
+    return CKR_OK;
+}
+
+CK_RV
+hdr_wrap(struct hdr *h, enum hdr_who who, const uint8_t *pin, size_t pinlen, uint32_t iter,
+         const uint8_t mk[HDR_KEY_LEN])
+{
+    CK_RV rv = CKR_DEVICE_ERROR;
+    uint8_t kek[32], aad[HDR_AAD_LEN];
+    struct hdr_pin p;
+    memset(&p, 0, sizeof p);
+    p.kdf = HDR_KDF_PBKDF2_SHA256;
+    p.iter = iter;
+    if (prim_random(p.salt, sizeof p.salt) != CKR_OK) goto out;
+    if (prim_random(p.nonce, sizeof p.nonce) != CKR_OK) goto out;
+    if ((rv = hdr_kek(&p, pin, pinlen, kek)) != CKR_OK) goto out;
+    hdr_aad(h, who, &p, aad);
+    rv = CKR_DEVICE_ERROR;
+    if (prim_gcm_seal(kek, p.nonce, aad, sizeof aad, mk, HDR_KEY_LEN, p.wrapped, p.tag) != CKR_OK)
+        goto out;
+    h->pin[who] = p;
+    rv = CKR_OK;
+out:
+    wipe(kek, sizeof kek);
+    return rv;
+}
+
+CK_RV
+hdr_unwrap(const struct hdr *h, enum hdr_who who, const uint8_t *pin, size_t pinlen,
+           uint8_t mk[HDR_KEY_LEN])
+{
+    const struct hdr_pin *p = &h->pin[who];
+    uint8_t kek[32], aad[HDR_AAD_LEN];
+    CK_RV rv = hdr_kek(p, pin, pinlen, kek);
+    if (rv != CKR_OK) goto out;
+    hdr_aad(h, who, p, aad);
+    rv = prim_gcm_open(kek, p->nonce, aad, sizeof aad, p->wrapped, HDR_KEY_LEN, p->tag, mk);
+    /* The header checksum already verified, so a tag failure is a wrong PIN. */
+    if (rv == CKR_ENCRYPTED_DATA_INVALID)
+        rv = CKR_PIN_INCORRECT;
+    else if (rv != CKR_OK)
+        rv = CKR_DEVICE_ERROR;
+out:
+    if (rv != CKR_OK) wipe(mk, HDR_KEY_LEN);
+    wipe(kek, sizeof kek);
+    return rv;
+}
+
+static uint64_t
+hdr_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+CK_RV
+hdr_calibrate(unsigned target_ms, uint32_t *iter)
+{
+    static const uint8_t probe_pin[8] = {'c', 'a', 'l', 'i', 'b', 'r', 'a', 't'};
+    uint8_t salt[16] = {0}, out[32];
+    uint64_t n = HDR_ITER_MIN, ns = 0;
+    uint64_t target_ns = (uint64_t)(target_ms ? target_ms : 1) * 1000000u;
+    /* Probe until a run is long enough to time reliably (at most 20 ms),
+     * then scale linearly: PBKDF2 cost is linear in the iteration count. */
+    uint64_t probe_ns = target_ns < 20000000u ? target_ns : 20000000u;
+    /* Warm up first: the first derivation also fetches the algorithm. */
+    if (prim_pbkdf2_sha256(probe_pin, sizeof probe_pin, salt, sizeof salt, 1, out, sizeof out) !=
+        CKR_OK)
+        return CKR_DEVICE_ERROR;
+    for (;;) {
+        uint64_t t0 = hdr_now_ns();
+        if (prim_pbkdf2_sha256(probe_pin, sizeof probe_pin, salt, sizeof salt, (uint32_t)n, out,
+                               sizeof out) != CKR_OK)
+            return CKR_DEVICE_ERROR;
+        ns = hdr_now_ns() - t0;
+        if (ns >= probe_ns || n >= HDR_ITER_MAX) break;
+        n = n * 2 > HDR_ITER_MAX ? HDR_ITER_MAX : n * 2;
+    }
+    if (ns == 0) ns = 1;
+    uint64_t est = n * target_ns / ns;
+    if (est < HDR_ITER_MIN) est = HDR_ITER_MIN;
+    if (est > HDR_ITER_MAX) est = HDR_ITER_MAX;
+    *iter = (uint32_t)est;
+    return CKR_OK;
+}

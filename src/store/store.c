@@ -1,0 +1,676 @@
+/*
+ * store.c: stores, tokens and records (store.h), over any backend
+ * (backend.h). PINs and the master key are in auth.c; byte formats in
+ * header.c and record.c.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mech/prim.h"
+#include "store/record.h"
+#include "store/store_int.h"
+#include "util/log.h"
+#include "util/wipe.h"
+
+#define STORE_WHERE_LEN (PATH_MAX + 64)
+
+/* ---- tokens ---- */
+
+static void
+store_tok_free(struct store_tok *t)
+{
+    if (t == NULL) return;
+    store_tok_logout(t);
+    t->s->ops->tok_close(t->bt);
+    free(t->idx);
+    free(t);
+}
+
+CK_RV
+store_tok_hdr_load(struct store_tok *t)
+{
+    char where[STORE_WHERE_LEN];
+    uint8_t *p = NULL;
+    size_t n = 0;
+    struct hdr h;
+    CK_RV rv = t->s->ops->hdr_get(t->bt, &p, &n);
+    if (rv != CKR_OK) goto out;
+    t->s->ops->describe(t->bt, NULL, where, sizeof where);
+    if ((rv = hdr_decode(p, n, where, &h)) != CKR_OK) goto out;
+    rv = CKR_DEVICE_ERROR;
+    if (memcmp(h.serial, t->name, HDR_SERIAL_LEN) != 0) {
+        log_err("%s: serial does not match the token's name", where);
+        goto out;
+    }
+    if (t->loaded && h.slot != t->h.slot) {
+        log_err("%s: slot ID changed under us", where);
+        goto out;
+    }
+    if (t->loaded && memcmp(h.seed, t->h.seed, sizeof h.seed) != 0) {
+        /* Re-initialized by another process: our master key and index are stale. */
+        store_tok_logout(t);
+        t->idx_ok = false;
+    }
+    t->h = h;
+    t->loaded = true;
+    rv = CKR_OK;
+out:
+    wipe_free(p, n);
+    return rv;
+}
+
+CK_RV
+store_tok_hdr_save(struct store_tok *t, const struct hdr *nh)
+{
+    uint8_t bytes[HDR_LEN];
+    CK_RV rv = hdr_encode(nh, bytes);
+    if (rv == CKR_OK) rv = t->s->ops->hdr_put(t->bt, bytes, sizeof bytes);
+    if (rv == CKR_OK) t->h = *nh;
+    return rv;
+}
+
+CK_RV
+store_tok_begin(struct store_tok *t)
+{
+    const struct store_backend_ops *ops = t->s->ops;
+    if (!ops->writable(t->s->b, t->bt)) return CKR_TOKEN_WRITE_PROTECTED;
+    CK_RV rv = ops->lock(t->s->b, t->bt);
+    if (rv != CKR_OK) return rv;
+    if ((rv = store_tok_hdr_load(t)) != CKR_OK) ops->unlock(t->s->b, t->bt);
+    return rv;
+}
+
+void
+store_tok_end(struct store_tok *t)
+{
+    t->s->ops->unlock(t->s->b, t->bt);
+}
+
+CK_RV
+store_kdf_iter(struct store *s, uint32_t *iter)
+{
+    if (s->kdf_iter == 0) {
+        CK_RV rv = hdr_calibrate(s->conf.kdf_target_ms, &s->kdf_iter);
+        if (rv != CKR_OK) return rv;
+        log_debug("PBKDF2-SHA256: %u iterations for %u ms", s->kdf_iter, s->conf.kdf_target_ms);
+    }
+    *iter = s->kdf_iter;
+    return CKR_OK;
+}
+
+static CK_RV
+store_tok_load(struct store *s, const char *name, struct store_tok **out)
+{
+    struct store_tok *t = calloc(1, sizeof *t);
+    if (t == NULL) return CKR_HOST_MEMORY;
+    t->s = s;
+    snprintf(t->name, sizeof t->name, "%s", name);
+    CK_RV rv = s->ops->tok_open(s->b, name, &t->bt);
+    if (rv == CKR_OK) rv = store_tok_hdr_load(t);
+    if (rv != CKR_OK) {
+        store_tok_free(t);
+        return rv;
+    }
+    *out = t;
+    return CKR_OK;
+}
+
+/* ---- the store ---- */
+
+static bool
+store_knows(const struct store *s, const char *name)
+{
+    for (size_t i = 0; i < s->ntok; i++)
+        if (strcmp(s->toks[i]->name, name) == 0) return true;
+    for (size_t i = 0; i < s->nbad; i++)
+        if (strcmp(s->bad[i].s, name) == 0) return true;
+    return false;
+}
+
+static CK_RV
+store_reserve(struct store *s)
+{
+    if (s->ntok < s->captok) return CKR_OK;
+    size_t nc = s->captok ? s->captok * 2 : 4;
+    struct store_tok **nv = reallocarray(s->toks, nc, sizeof *nv);
+    if (nv == NULL) return CKR_HOST_MEMORY;
+    s->toks = nv;
+    s->captok = nc;
+    return CKR_OK;
+}
+
+static CK_RV
+store_mark_bad(struct store *s, const char *name)
+{
+    struct store_tok_name *nv = reallocarray(s->bad, s->nbad + 1, sizeof *nv);
+    if (nv == NULL) return CKR_HOST_MEMORY;
+    s->bad = nv;
+    snprintf(s->bad[s->nbad++].s, sizeof nv->s, "%s", name);
+    return CKR_OK;
+}
+
+static int
+store_tok_cmp(const void *a, const void *b)
+{
+    const struct store_tok *x = *(struct store_tok *const *)a, *y = *(struct store_tok *const *)b;
+    return x->h.slot < y->h.slot ? -1 : x->h.slot > y->h.slot;
+}
+
+static void
+store_update_next(struct store *s)
+{
+    uint64_t seq = 0;
+    /* An unreadable sequence is logged by the backend; the token headers
+     * still give a safe lower bound. */
+    if (s->ops->seq_get(s->b, &seq) != CKR_OK) seq = 0;
+    if (seq > s->next_slot) s->next_slot = seq;
+    for (size_t i = 0; i < s->ntok; i++)
+        if (s->toks[i]->h.slot >= s->next_slot) s->next_slot = s->toks[i]->h.slot + 1;
+}
+
+/* Load a token not seen before; unreadable ones are logged and remembered. */
+static CK_RV
+store_add(struct store *s, const char *name)
+{
+    struct store_tok *t = NULL;
+    CK_RV rv = store_reserve(s);
+    if (rv != CKR_OK) return rv;
+    rv = store_tok_load(s, name, &t);
+    if (rv == CKR_HOST_MEMORY) return rv;
+    if (rv == CKR_OK) {
+        for (size_t i = 0; i < s->ntok; i++) {
+            if (s->toks[i]->h.slot != t->h.slot) continue;
+            log_err("token %s: slot ID %llu already used by token %s; skipping it", name,
+                    (unsigned long long)t->h.slot, s->toks[i]->name);
+            rv = CKR_DEVICE_ERROR;
+            break;
+        }
+    }
+    if (rv != CKR_OK) {
+        store_tok_free(t);
+        log_err("token %s is unreadable and is not shown", name);
+        return store_mark_bad(s, name);
+    }
+    s->toks[s->ntok++] = t;
+    return CKR_OK;
+}
+
+static int
+store_name_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct store_tok_name *)a)->s, ((const struct store_tok_name *)b)->s);
+}
+
+/* Pick up every token not seen yet. CKR_OK, CKR_HOST_MEMORY, CKR_DEVICE_ERROR. */
+static CK_RV
+store_scan(struct store *s)
+{
+    struct store_tok_name *names = NULL;
+    size_t n = 0;
+    CK_RV rv = s->ops->tok_list(s->b, &names, &n);
+    if (rv != CKR_OK) return rv == CKR_HOST_MEMORY ? rv : CKR_DEVICE_ERROR;
+    /* Sorted names make the choice between two tokens claiming one slot stable. */
+    if (n > 1) qsort(names, n, sizeof *names, store_name_cmp);
+    for (size_t i = 0; i < n && rv == CKR_OK; i++)
+        if (!store_knows(s, names[i].s)) rv = store_add(s, names[i].s);
+    free(names);
+    if (s->ntok > 1) qsort(s->toks, s->ntok, sizeof *s->toks, store_tok_cmp);
+    store_update_next(s);
+    return rv;
+}
+
+CK_RV
+store_open_backend(const struct store_backend_ops *ops, const char *root, const struct conf *c,
+                   struct store **out)
+{
+    if (ops == NULL || ops->version < STORE_BACKEND_VERSION) {
+        log_err("store backend %s: unsupported interface version", ops ? ops->name : "(none)");
+        return CKR_GENERAL_ERROR;
+    }
+    if (c == NULL || out == NULL) return CKR_GENERAL_ERROR;
+    struct store *s = calloc(1, sizeof *s);
+    if (s == NULL) return CKR_HOST_MEMORY;
+    s->ops = ops;
+    s->conf = *c;
+    CK_RV rv = ops->open(root, &s->b);
+    if (rv != CKR_OK) {
+        free(s);
+        return rv == CKR_HOST_MEMORY ? rv : CKR_GENERAL_ERROR;
+    }
+    if ((rv = store_scan(s)) != CKR_OK) {
+        store_close(s);
+        return rv == CKR_HOST_MEMORY ? rv : CKR_GENERAL_ERROR;
+    }
+    *out = s;
+    return CKR_OK;
+}
+
+CK_RV
+store_open(const struct conf *c, struct store **out)
+{
+    if (c == NULL) return CKR_GENERAL_ERROR;
+    return store_open_backend(store_file_backend(), c->store, c, out);
+}
+
+void
+store_close(struct store *s)
+{
+    if (s == NULL) return;
+    for (size_t i = 0; i < s->ntok; i++)
+        store_tok_free(s->toks[i]);
+    free(s->toks);
+    free(s->bad);
+    s->ops->close(s->b);
+    free(s);
+}
+
+CK_RV
+store_refresh(struct store *s)
+{
+    return store_scan(s);
+}
+
+size_t
+store_tok_count(const struct store *s)
+{
+    return s->ntok;
+}
+
+struct store_tok *
+store_tok_at(const struct store *s, size_t i)
+{
+    return i < s->ntok ? s->toks[i] : NULL;
+}
+
+CK_SLOT_ID
+store_next_slot_id(const struct store *s)
+{
+    return (CK_SLOT_ID)s->next_slot;
+}
+
+static CK_RV
+store_new_serial(const struct store *s, char serial[HDR_SERIAL_LEN + 1])
+{
+    static const char hex[] = "0123456789abcdef";
+    uint8_t r[HDR_SERIAL_LEN / 2];
+    do {
+        if (prim_random(r, sizeof r) != CKR_OK) return CKR_DEVICE_ERROR;
+        for (size_t i = 0; i < sizeof r; i++) {
+            serial[2 * i] = hex[r[i] >> 4];
+            serial[2 * i + 1] = hex[r[i] & 15];
+        }
+        serial[HDR_SERIAL_LEN] = '\0';
+    } while (store_knows(s, serial));
+    return CKR_OK;
+}
+
+/* Build the first header of a token: fresh seed and master key, SO PIN set. */
+static CK_RV
+store_hdr_new(uint64_t slot, const char serial[HDR_SERIAL_LEN], const char label[32],
+              const CK_UTF8CHAR *so_pin, CK_ULONG so_pin_len, uint32_t iter, struct hdr *h)
+{
+    uint8_t mk[HDR_KEY_LEN];
+    CK_RV rv;
+    memset(h, 0, sizeof *h);
+    h->slot = slot;
+    memcpy(h->label, label, sizeof h->label);
+    memcpy(h->serial, serial, HDR_SERIAL_LEN);
+    rv = CKR_DEVICE_ERROR;
+    if (prim_random(h->seed, sizeof h->seed) != CKR_OK) goto out;
+    if (prim_random(mk, sizeof mk) != CKR_OK) goto out;
+    rv = hdr_wrap(h, HDR_SO, so_pin, so_pin_len, iter, mk);
+out:
+    wipe(mk, sizeof mk);
+    return rv;
+}
+
+CK_RV
+store_tok_create(struct store *s, const char label[32], const CK_UTF8CHAR *so_pin,
+                 CK_ULONG so_pin_len, struct store_tok **out)
+{
+    char serial[HDR_SERIAL_LEN + 1];
+    uint8_t bytes[HDR_LEN];
+    struct hdr h;
+    struct store_tok *t = NULL;
+    uint32_t iter;
+    CK_RV rv;
+    if (label == NULL || (so_pin == NULL && so_pin_len) || out == NULL) return CKR_ARGUMENTS_BAD;
+    if (!s->ops->writable(s->b, NULL)) return CKR_TOKEN_WRITE_PROTECTED;
+    /* Calibrate before taking the store-wide lock: it costs a few KDF runs. */
+    if ((rv = store_kdf_iter(s, &iter)) != CKR_OK) return rv;
+    if ((rv = s->ops->lock(s->b, NULL)) != CKR_OK) return rv;
+    /* Under the store lock: see every token, so the slot ID and serial are new. */
+    if ((rv = store_scan(s)) != CKR_OK) goto out;
+    if ((rv = store_reserve(s)) != CKR_OK) goto out;
+    if ((rv = store_new_serial(s, serial)) != CKR_OK) goto out;
+    rv = store_hdr_new(s->next_slot, serial, label, so_pin, so_pin_len, iter, &h);
+    if (rv == CKR_OK) rv = hdr_encode(&h, bytes);
+    if (rv != CKR_OK) goto out;
+    rv = CKR_HOST_MEMORY;
+    if ((t = calloc(1, sizeof *t)) == NULL) goto out;
+    t->s = s;
+    memcpy(t->name, serial, sizeof t->name);
+    if ((rv = s->ops->tok_create(s->b, serial, bytes, sizeof bytes, 1, &t->bt)) != CKR_OK) goto out;
+    t->h = h;
+    t->loaded = t->idx_ok = true;
+    s->toks[s->ntok++] = t; /* next_slot exceeds every slot: order kept */
+    s->next_slot = h.slot + 1;
+    /* Failure here is logged and harmless: the header holds the slot ID. */
+    (void)s->ops->seq_put(s->b, s->next_slot);
+    *out = t;
+    t = NULL;
+out:
+    s->ops->unlock(s->b, NULL);
+    if (t != NULL) free(t); /* only reached before its backend handle exists */
+    return rv;
+}
+
+CK_RV
+store_tok_info(struct store_tok *t, struct store_tok_info *out)
+{
+    CK_RV rv = store_tok_hdr_load(t);
+    if (rv != CKR_OK) return rv;
+    memset(out, 0, sizeof *out);
+    out->slot_id = (CK_SLOT_ID)t->h.slot;
+    memcpy(out->label, t->h.label, sizeof out->label);
+    memcpy(out->serial, t->h.serial, sizeof out->serial);
+    out->user_pin_set = (t->h.flags & HDR_FLAG_USER_PIN) != 0;
+    out->so_failures = t->h.fails[HDR_SO];
+    out->user_failures = t->h.fails[HDR_USER];
+    out->max_failures = t->s->conf.max_pin_failures;
+    out->write_protected = !t->s->ops->writable(t->s->b, t->bt);
+    return CKR_OK;
+}
+
+CK_RV
+store_tok_generation(struct store_tok *t, uint64_t *gen)
+{
+    CK_RV rv = t->s->ops->gen_get(t->bt, gen);
+    return rv == CKR_HOST_MEMORY ? rv : rv == CKR_OK ? CKR_OK : CKR_DEVICE_ERROR;
+}
+
+/* ---- records ---- */
+
+static int
+store_ref_cmp(const void *a, const void *b)
+{
+    const struct store_rec_ref *x = a, *y = b;
+    if (x->id != y->id) return x->id < y->id ? -1 : 1;
+    if (x->ver != y->ver) return x->ver < y->ver ? -1 : 1;
+    return (int)x->priv - (int)y->priv;
+}
+
+/* Rebuild the index from the backend's listing: the highest version of each
+ * id wins. With stale != NULL, also return the lower versions (heap), which
+ * a crash between writing a new version and unlinking the old one leaves. */
+static CK_RV
+store_tok_scan(struct store_tok *t, struct store_rec_ref **stale, size_t *nstale)
+{
+    struct store_rec_ref *raw = NULL, *idx = NULL;
+    size_t n = 0, m = 0, k = 0;
+    CK_RV rv = t->s->ops->blob_list(t->bt, &raw, &n);
+    if (rv != CKR_OK) return rv == CKR_HOST_MEMORY ? rv : CKR_DEVICE_ERROR;
+    if ((idx = malloc((n ? n : 1) * sizeof *idx)) == NULL) {
+        free(raw);
+        return CKR_HOST_MEMORY;
+    }
+    if (n > 1) qsort(raw, n, sizeof *raw, store_ref_cmp);
+    for (size_t i = 0; i < n; i++) {
+        if (i + 1 < n && raw[i + 1].id == raw[i].id)
+            raw[k++] = raw[i]; /* k <= i: compacting in place reads ahead of writes */
+        else
+            idx[m++] = raw[i];
+    }
+    free(t->idx);
+    t->idx = idx;
+    t->nidx = m;
+    t->idx_ok = true;
+    if (stale != NULL) {
+        *stale = raw;
+        *nstale = k;
+    } else {
+        free(raw);
+    }
+    return CKR_OK;
+}
+
+static struct store_rec_ref *
+store_idx_find(const struct store_tok *t, uint64_t id)
+{
+    size_t lo = 0, hi = t->nidx;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->idx[mid].id == id) return &t->idx[mid];
+        if (t->idx[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* Record a write in the index; if memory is short, just rescan next time. */
+static void
+store_idx_upsert(struct store_tok *t, const struct store_rec_ref *ref)
+{
+    struct store_rec_ref *r = store_idx_find(t, ref->id);
+    if (r != NULL) {
+        *r = *ref;
+        return;
+    }
+    struct store_rec_ref *nv = reallocarray(t->idx, t->nidx + 1, sizeof *nv);
+    if (nv == NULL) {
+        t->idx_ok = false;
+        return;
+    }
+    t->idx = nv;
+    size_t i = t->nidx;
+    while (i > 0 && nv[i - 1].id > ref->id) {
+        nv[i] = nv[i - 1];
+        i--;
+    }
+    nv[i] = *ref;
+    t->nidx++;
+}
+
+static void
+store_idx_remove(struct store_tok *t, uint64_t id)
+{
+    struct store_rec_ref *r = store_idx_find(t, id);
+    if (r == NULL) return;
+    size_t i = (size_t)(r - t->idx);
+    memmove(r, r + 1, (t->nidx - i - 1) * sizeof *r);
+    t->nidx--;
+}
+
+CK_RV
+store_rec_list(struct store_tok *t, struct store_rec_ref **out, size_t *n)
+{
+    /* The header read notices a re-initialization by another process. */
+    CK_RV rv = store_tok_hdr_load(t);
+    if (rv == CKR_OK) rv = store_tok_scan(t, NULL, NULL);
+    if (rv != CKR_OK) return rv;
+    struct store_rec_ref *v = malloc((t->nidx ? t->nidx : 1) * sizeof *v);
+    if (v == NULL) return CKR_HOST_MEMORY;
+    if (t->nidx) memcpy(v, t->idx, t->nidx * sizeof *v);
+    *out = v;
+    *n = t->nidx;
+    return CKR_OK;
+}
+
+static CK_RV
+store_tok_reindex(struct store_tok *t)
+{
+    CK_RV rv = store_tok_hdr_load(t);
+    return rv == CKR_OK ? store_tok_scan(t, NULL, NULL) : rv;
+}
+
+static CK_RV
+store_rec_unseal(struct store_tok *t, const struct store_rec_ref *ref, const uint8_t *p, size_t n,
+                 uint8_t **blob, size_t *len)
+{
+    char where[STORE_WHERE_LEN];
+    t->s->ops->describe(t->bt, ref, where, sizeof where);
+    return rec_open(ref->priv ? t->mk : t->h.seed, t->h.serial, ref, p, n, where, blob, len);
+}
+
+CK_RV
+store_rec_get(struct store_tok *t, uint64_t id, uint8_t **blob, size_t *len,
+              struct store_rec_ref *ref)
+{
+    bool fresh = false;
+    CK_RV rv;
+    if (blob == NULL || len == NULL) return CKR_ARGUMENTS_BAD;
+    if (id == 0) return CKR_OBJECT_HANDLE_INVALID;
+    for (;;) {
+        const struct store_rec_ref *r = t->idx_ok ? store_idx_find(t, id) : NULL;
+        if (r == NULL && !fresh) {
+            /* Maybe written by another process since our last scan. */
+            if ((rv = store_tok_reindex(t)) != CKR_OK) return rv;
+            fresh = true;
+            continue;
+        }
+        if (r == NULL) return CKR_OBJECT_HANDLE_INVALID;
+        struct store_rec_ref cur = *r;
+        if (cur.priv && t->mk == NULL) return CKR_USER_NOT_LOGGED_IN;
+        uint8_t *p = NULL;
+        size_t n = 0;
+        rv = t->s->ops->blob_get(t->bt, &cur, &p, &n);
+        if (rv == CKR_OBJECT_HANDLE_INVALID && !fresh) {
+            /* Replaced or deleted by another process since our last scan. */
+            if ((rv = store_tok_reindex(t)) != CKR_OK) return rv;
+            fresh = true;
+            continue;
+        }
+        if (rv == CKR_OK) rv = store_rec_unseal(t, &cur, p, n, blob, len);
+        wipe_free(p, n);
+        if (rv == CKR_OK && ref != NULL) *ref = cur;
+        return rv;
+    }
+}
+
+static CK_RV
+store_new_id(const struct store_tok *t, uint64_t *id)
+{
+    uint64_t v;
+    do {
+        if (prim_random(&v, sizeof v) != CKR_OK) return CKR_DEVICE_ERROR;
+    } while (v == 0 || store_idx_find(t, v) != NULL);
+    *id = v;
+    return CKR_OK;
+}
+
+/* Delete superseded versions (writer lock held). Failures leave harmless
+ * debris that the next writer retries, so they are only logged. */
+static void
+store_del_stale(struct store_tok *t, const struct store_rec_ref *stale, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        (void)t->s->ops->blob_del(t->bt, &stale[i]);
+}
+
+/* Seal and write ref (writer lock held), then bump the generation; if the
+ * bump fails, the new version is removed again so nothing changed. */
+static CK_RV
+store_rec_write(struct store_tok *t, const struct store_rec_ref *ref, const uint8_t *blob,
+                size_t len)
+{
+    const struct store_backend_ops *ops = t->s->ops;
+    uint8_t *sealed = NULL;
+    size_t slen = 0;
+    uint64_t gen;
+    CK_RV rv = rec_seal(ref->priv ? t->mk : t->h.seed, t->h.serial, ref, blob, len, &sealed, &slen);
+    if (rv != CKR_OK) goto out;
+    if ((rv = ops->blob_put(t->bt, ref, sealed, slen)) != CKR_OK) goto out;
+    if ((rv = ops->gen_bump(t->bt, &gen)) != CKR_OK) (void)ops->blob_del(t->bt, ref);
+out:
+    wipe_free(sealed, slen);
+    return rv;
+}
+
+CK_RV
+store_rec_put(struct store_tok *t, uint64_t *id, bool priv, const uint8_t *blob, size_t len)
+{
+    struct store_rec_ref *stale = NULL, ref = {0, 1, priv}, old = {0, 0, false};
+    size_t nstale = 0;
+    CK_RV rv;
+    if (id == NULL || (blob == NULL && len)) return CKR_ARGUMENTS_BAD;
+    if (priv && t->mk == NULL) return CKR_USER_NOT_LOGGED_IN;
+    if (len > REC_BODY_MAX) return CKR_DEVICE_MEMORY;
+    if ((rv = store_tok_begin(t)) != CKR_OK) return rv;
+    if (priv && t->mk == NULL) { /* re-initialized elsewhere: logged out */
+        rv = CKR_USER_NOT_LOGGED_IN;
+        goto out;
+    }
+    if ((rv = store_tok_scan(t, &stale, &nstale)) != CKR_OK) goto out;
+    if (*id == 0) {
+        rv = store_new_id(t, &ref.id);
+    } else {
+        const struct store_rec_ref *cur = store_idx_find(t, *id);
+        /* Destroyed by another process: do not resurrect it. */
+        rv = cur == NULL ? CKR_OBJECT_HANDLE_INVALID : CKR_OK;
+        if (cur != NULL) {
+            old = *cur;
+            ref.id = cur->id;
+            ref.ver = cur->ver + 1;
+        }
+    }
+    if (rv == CKR_OK) rv = store_rec_write(t, &ref, blob, len);
+    if (rv != CKR_OK) goto out;
+    /* The new version is durable and announced: now the old ones can go. */
+    if (old.id != 0) (void)t->s->ops->blob_del(t->bt, &old);
+    store_del_stale(t, stale, nstale);
+    store_idx_upsert(t, &ref);
+    *id = ref.id;
+out:
+    store_tok_end(t);
+    free(stale);
+    return rv;
+}
+
+CK_RV
+store_rec_del(struct store_tok *t, uint64_t id)
+{
+    struct store_rec_ref *stale = NULL, *cur;
+    size_t nstale = 0;
+    uint64_t gen;
+    bool locked = false;
+    CK_RV rv = store_tok_begin(t);
+    if (rv != CKR_OK) goto out;
+    locked = true;
+    if ((rv = store_tok_scan(t, &stale, &nstale)) != CKR_OK) goto out;
+    if (id == 0 || (cur = store_idx_find(t, id)) == NULL) goto out; /* already gone */
+    /* Lower versions first: a crash must not leave an older version visible. */
+    for (size_t i = 0; i < nstale && rv == CKR_OK; i++)
+        if (stale[i].id == id) rv = t->s->ops->blob_del(t->bt, &stale[i]);
+    if (rv == CKR_OK) rv = t->s->ops->blob_del(t->bt, cur);
+    if (rv == CKR_OK) rv = t->s->ops->gen_bump(t->bt, &gen);
+    if (rv == CKR_OK) {
+        store_idx_remove(t, id);
+        store_del_stale(t, stale, nstale);
+    }
+out:
+    if (locked) store_tok_end(t);
+    free(stale);
+    /* store.h promises only these; a full disk or short memory is a device error here. */
+    if (rv != CKR_OK && rv != CKR_TOKEN_WRITE_PROTECTED) rv = CKR_DEVICE_ERROR;
+    return rv;
+}
+
+CK_RV
+store_tok_purge_inlock(struct store_tok *t)
+{
+    struct store_rec_ref *stale = NULL;
+    size_t nstale = 0;
+    CK_RV rv = store_tok_scan(t, &stale, &nstale);
+    for (size_t i = 0; i < nstale && rv == CKR_OK; i++)
+        rv = t->s->ops->blob_del(t->bt, &stale[i]);
+    for (size_t i = 0; i < t->nidx && rv == CKR_OK; i++)
+        rv = t->s->ops->blob_del(t->bt, &t->idx[i]);
+    free(stale);
+    if (rv == CKR_OK) t->nidx = 0;
+    t->idx_ok = rv == CKR_OK;
+    return rv;
+}

@@ -1,0 +1,145 @@
+/*
+ * store.h: persistent tokens, as the core sees them.
+ *
+ * A store is a root holding initialized tokens. Each token has a header
+ * (label, serial, stable slot ID, PIN-wrapped master key, failure counters)
+ * and records. A record is an opaque byte string (the core's encoded
+ * attribute set) plus a private flag:
+ *   - private records are sealed with AES-256-GCM under a key derived from
+ *     the token master key and the record id, every header field
+ *     authenticated;
+ *   - public records are integrity-checked (GCM tag over the whole record
+ *     under a key derived from a per-token seed kept in the header).
+ * The master key exists in memory only between a successful login and
+ * logout; it is wrapped under the SO PIN and the user PIN separately with
+ * PBKDF2-SHA256 costed at creation to about conf.kdf_target_ms.
+ *
+ * This layer (store.c, record.c, header.c) does the sealing. Backends
+ * (backend.h: file/, later tpm/) move sealed bytes only.
+ *
+ * Integrity: any flipped bit in a header or record is reported as
+ * CKR_DEVICE_ERROR and logged; nothing is loaded silently and nothing
+ * crashes. Durability: every write is atomic (tmp, fsync, rename, fsync dir).
+ * Several processes may share a store: writers serialize on a lock file;
+ * store_tok_generation() tells cheaply whether anything changed.
+ *
+ * Threading: none of these functions lock; the caller (the library lock in
+ * src/pkcs11/) serializes calls on one store. Functions never keep pointers
+ * to the caller's buffers.
+ */
+#ifndef CT_STORE_STORE_H
+#define CT_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "credtoken/pkcs11.h"
+#include "util/conf.h"
+
+struct store;
+struct store_tok; /* owned by its store; valid until store_close() */
+
+struct store_tok_info {
+    CK_SLOT_ID slot_id; /* stable: assigned at creation, never reused */
+    char label[32];     /* blank-padded, not NUL-terminated */
+    char serial[16];    /* blank-padded hex, unique */
+    bool user_pin_set;
+    unsigned so_failures; /* consecutive failed logins, persisted */
+    unsigned user_failures;
+    unsigned max_failures; /* lock threshold (conf.max_pin_failures) */
+    bool write_protected;  /* the token cannot be written (read-only media) */
+};
+
+struct store_rec_ref {
+    uint64_t id;  /* random, never 0, unique within the token */
+    uint64_t ver; /* increases on each store_rec_put of the record */
+    bool priv;
+};
+
+/* Open the store at conf->store. A missing directory is an empty store (it
+ * is created, 0700, by the first store_tok_create). Returns CKR_OK,
+ * CKR_HOST_MEMORY, or CKR_GENERAL_ERROR with a clear log line when the root
+ * exists but is not a directory, or is world-writable, or a token header in it
+ * is corrupt (corrupt tokens are skipped and logged instead, so one bad token
+ * does not hide the others). */
+CK_RV store_open(const struct conf *c, struct store **out);
+/* Wipe every master key and free everything. NULL is a no-op. */
+void store_close(struct store *s);
+
+/* Pick up tokens created by other processes since open. CKR_OK or
+ * CKR_HOST_MEMORY / CKR_DEVICE_ERROR. Existing store_tok pointers stay valid. */
+CK_RV store_refresh(struct store *s);
+/* Tokens, sorted by slot ID. Borrowed. */
+size_t store_tok_count(const struct store *s);
+struct store_tok *store_tok_at(const struct store *s, size_t i);
+/* The slot ID the next created token will get (one more than the largest
+ * ever used). The core shows the uninitialized slot under this ID. */
+CK_SLOT_ID store_next_slot_id(const struct store *s);
+
+/* C_InitToken on the uninitialized slot. label is 32 blank-padded bytes.
+ * The new token has no user PIN. Returns CKR_OK, CKR_HOST_MEMORY,
+ * CKR_DEVICE_MEMORY (no space), CKR_TOKEN_WRITE_PROTECTED (read-only
+ * store), CKR_DEVICE_ERROR (other I/O failures, logged). */
+CK_RV store_tok_create(struct store *s, const char label[32], const CK_UTF8CHAR *so_pin,
+                       CK_ULONG so_pin_len, struct store_tok **out);
+/* C_InitToken on an initialized token: verify the SO PIN (counting
+ * failures), then destroy every record and the user PIN, replace the
+ * master key and the label. Returns CKR_OK, CKR_PIN_INCORRECT,
+ * CKR_PIN_LOCKED, CKR_TOKEN_WRITE_PROTECTED, CKR_DEVICE_MEMORY,
+ * CKR_DEVICE_ERROR, CKR_HOST_MEMORY. */
+CK_RV store_tok_reinit(struct store_tok *t, const CK_UTF8CHAR *so_pin, CK_ULONG so_pin_len,
+                       const char label[32]);
+
+/* Current header values (re-read, so other processes' failed logins show).
+ * CKR_OK, CKR_DEVICE_ERROR, CKR_HOST_MEMORY. */
+CK_RV store_tok_info(struct store_tok *t, struct store_tok_info *out);
+
+/* Verify a PIN and, on success, hold the master key. who is CKU_SO or
+ * CKU_USER. Failures are counted persistently (under the writer lock, so
+ * concurrent processes cannot lose counts); reaching max_failures locks that
+ * PIN. A read-only store cannot count: the attempt is still checked. Returns
+ * CKR_OK, CKR_PIN_INCORRECT, CKR_PIN_LOCKED, CKR_USER_PIN_NOT_INITIALIZED,
+ * CKR_DEVICE_ERROR, CKR_DEVICE_MEMORY, CKR_HOST_MEMORY. */
+CK_RV store_tok_login(struct store_tok *t, CK_USER_TYPE who, const CK_UTF8CHAR *pin,
+                      CK_ULONG pin_len);
+/* Wipe the master key. Safe when not logged in. */
+void store_tok_logout(struct store_tok *t);
+bool store_tok_unlocked(const struct store_tok *t);
+
+/* C_InitPIN: requires the master key (SO logged in). Sets the user PIN and
+ * clears the user failure count. CKR_OK, CKR_USER_NOT_LOGGED_IN,
+ * CKR_TOKEN_WRITE_PROTECTED, CKR_DEVICE_MEMORY, CKR_DEVICE_ERROR,
+ * CKR_HOST_MEMORY. */
+CK_RV store_tok_init_pin(struct store_tok *t, const CK_UTF8CHAR *pin, CK_ULONG pin_len);
+/* C_SetPIN: verify old_pin for who (counting failures) and rewrap the
+ * master key under new_pin. Same returns as login, plus
+ * CKR_TOKEN_WRITE_PROTECTED. */
+CK_RV store_tok_set_pin(struct store_tok *t, CK_USER_TYPE who, const CK_UTF8CHAR *old_pin,
+                        CK_ULONG old_len, const CK_UTF8CHAR *new_pin, CK_ULONG new_len);
+
+/* A counter that changes whenever any record of the token is created,
+ * updated or destroyed, by any process. One small read; no scan. */
+CK_RV store_tok_generation(struct store_tok *t, uint64_t *gen);
+
+/* Every record of the token, without reading record contents. *out is
+ * heap memory (free()); *n may be 0. CKR_OK, CKR_HOST_MEMORY,
+ * CKR_DEVICE_ERROR. */
+CK_RV store_rec_list(struct store_tok *t, struct store_rec_ref **out, size_t *n);
+/* Read, verify and (if private) decrypt one record. *blob is heap memory
+ * the caller must wipe_free(*blob, *len). ref (may be NULL) receives its
+ * id/ver/priv. Returns CKR_OK, CKR_USER_NOT_LOGGED_IN (private record and no
+ * master key), CKR_OBJECT_HANDLE_INVALID (no such record), CKR_DEVICE_ERROR
+ * (integrity failure: logged), CKR_HOST_MEMORY. */
+CK_RV store_rec_get(struct store_tok *t, uint64_t id, uint8_t **blob, size_t *len,
+                    struct store_rec_ref *ref);
+/* Create (*id == 0: a fresh id is written to *id) or replace a record,
+ * atomically. Private records need the master key. Returns CKR_OK,
+ * CKR_USER_NOT_LOGGED_IN, CKR_TOKEN_WRITE_PROTECTED, CKR_DEVICE_MEMORY,
+ * CKR_DEVICE_ERROR, CKR_HOST_MEMORY. */
+CK_RV store_rec_put(struct store_tok *t, uint64_t *id, bool priv, const uint8_t *blob, size_t len);
+/* Destroy a record. Returns CKR_OK (also when it was already gone),
+ * CKR_TOKEN_WRITE_PROTECTED, CKR_DEVICE_ERROR. */
+CK_RV store_rec_del(struct store_tok *t, uint64_t id);
+
+#endif

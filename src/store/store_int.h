@@ -1,0 +1,63 @@
+/*
+ * store_int.h: what store.c (stores, tokens, records) and auth.c (PINs and
+ * the master key) share. Not for use outside src/store/ (tests excepted).
+ *
+ * Like store.h, nothing here locks in-process: the caller serializes calls on
+ * one store. "Writer lock" below is the backend's cross-process lock.
+ */
+#ifndef CT_STORE_STORE_INT_H
+#define CT_STORE_STORE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/backend.h"
+#include "store/header.h"
+#include "store/store.h"
+
+struct store {
+    const struct store_backend_ops *ops;
+    struct store_backend *b;
+    struct conf conf;
+    struct store_tok **toks; /* sorted by slot ID */
+    size_t ntok, captok;
+    struct store_tok_name *bad; /* tokens skipped as unreadable: not retried */
+    size_t nbad;
+    uint64_t next_slot;
+    uint32_t kdf_iter; /* calibrated PBKDF2 iterations; 0 until first needed */
+    bool ro_warned;
+};
+
+struct store_tok {
+    struct store *s;
+    struct store_btok *bt;
+    char name[STORE_NAME_LEN + 1];
+    struct hdr h; /* the last header read and verified */
+    bool loaded;
+    struct store_rec_ref *idx; /* highest version of each record, sorted by id */
+    size_t nidx;
+    bool idx_ok;
+    uint8_t *mk; /* master key on its own locked, non-dumpable page; NULL when logged out */
+};
+
+/* Re-read and verify the header into t->h. When its seed changed (another
+ * process re-initialized the token) the master key is wiped and the index
+ * dropped. CKR_OK, CKR_DEVICE_ERROR (logged), CKR_HOST_MEMORY. */
+CK_RV store_tok_hdr_load(struct store_tok *t);
+/* Persist nh (writer lock held) and make it t->h. CKR_OK, CKR_DEVICE_MEMORY,
+ * CKR_TOKEN_WRITE_PROTECTED, CKR_DEVICE_ERROR, CKR_HOST_MEMORY. */
+CK_RV store_tok_hdr_save(struct store_tok *t, const struct hdr *nh);
+/* CKR_TOKEN_WRITE_PROTECTED when the token cannot be written, else take
+ * the writer lock and re-read the header. On CKR_OK the caller must call
+ * store_tok_end(). Other returns: those of lock() and store_tok_hdr_load(). */
+CK_RV store_tok_begin(struct store_tok *t);
+void store_tok_end(struct store_tok *t);
+/* Delete every record (writer lock held), lower versions first so a crash
+ * cannot resurrect old contents; then drop the index. */
+CK_RV store_tok_purge_inlock(struct store_tok *t);
+/* The PBKDF2 iteration count for new PIN wraps (calibrated once per store
+ * to conf.kdf_target_ms). CKR_OK or CKR_DEVICE_ERROR. */
+CK_RV store_kdf_iter(struct store *s, uint32_t *iter);
+
+#endif

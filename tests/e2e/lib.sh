@@ -1,0 +1,96 @@
+# lib.sh: shared setup of the real-client tests. Sourced, not run.
+# Gives each test a fresh work directory, store and config (cheap KDF), an
+# OpenSSL config that loads the libp11 engine on our module, helpers to
+# start servers on 127.0.0.1 and stop them by PID, and check/fail helpers.
+set -euo pipefail
+MOD=${CREDTOKEN_TEST_MODULE:?CREDTOKEN_TEST_MODULE not set}
+CLI=${CREDTOKEN_TEST_CLI:-}
+WORK=$(mktemp -d /tmp/ct-e2e-XXXXXX)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+cd "$WORK"
+export CREDTOKEN_CONF=$WORK/credtoken.conf
+printf 'store = %s/store\nkdf_target_ms = %s\n' "$WORK" "${CT_KDF_MS:-2}" >"$CREDTOKEN_CONF"
+unset CREDTOKEN_STORE
+SO_PIN=12345678
+PIN=1234
+P11="pkcs11-tool --module $MOD"
+ENGINES=$(openssl version -e | sed -E 's/^ENGINESDIR: "(.*)"/\1/')
+cat >openssl.cnf <<CNF
+openssl_conf = openssl_init
+[openssl_init]
+engines = engine_section
+[engine_section]
+pkcs11 = pkcs11_section
+[pkcs11_section]
+engine_id = pkcs11
+dynamic_path = $ENGINES/pkcs11.so
+MODULE_PATH = $MOD
+init = 0
+CNF
+
+step() { echo "--- $*"; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+expect_in() { # expect_in NEEDLE FILE
+  grep -q -- "$1" "$2" || { cat "$2" >&2; fail "'$1' not found in $2"; }
+}
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_port PORT: until something listens on 127.0.0.1:PORT (10 s at most).
+wait_port() {
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  fail "nothing listens on 127.0.0.1:$1"
+}
+
+# init_token LABEL: a token with SO and user PINs, through pkcs11-tool.
+init_token() {
+  $P11 --init-token --label "$1" --so-pin $SO_PIN >/dev/null
+  $P11 --token-label "$1" --login --login-type so --so-pin $SO_PIN --init-pin --pin $PIN >/dev/null
+}
+
+# A throwaway CA: make_ca NAME -> NAME.key NAME.crt
+make_ca() {
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1.key" \
+    -out "$1.crt" -subj "/CN=$1" -days 2 -addext basicConstraints=critical,CA:TRUE \
+    -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+}
+
+# issue CA CSR OUT [extfile]: sign a CSR with CA for one day.
+issue() {
+  openssl x509 -req -in "$2" -CA "$1.crt" -CAkey "$1.key" -CAcreateserial -out "$3" -days 1 \
+    ${4:+-extfile "$4"} 2>/dev/null
+}
+
+# A file-based key and certificate: file_cert CA NAME [extfile]
+file_cert() {
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$2.key" \
+    -out "$2.csr" -subj "/CN=$2" 2>/dev/null
+  issue "$1" "$2.csr" "$2.crt" "${3:-}"
+}
+
+# token_cert TOKEN LABEL ID CA: device key pair in the token, CSR through
+# the engine, certificate from CA, stored back in the token.
+token_cert() {
+  $P11 --token-label "$1" --login --pin $PIN --keypairgen --key-type EC:prime256v1 \
+    --label "$2" --id "$3" >/dev/null
+  OPENSSL_CONF=$WORK/openssl.cnf openssl req -new -engine pkcs11 -keyform engine \
+    -key "pkcs11:token=$1;object=$2;type=private;pin-value=$PIN" -subj "/CN=$2" \
+    -out "$2.csr" 2>/dev/null
+  openssl req -verify -in "$2.csr" -noout 2>/dev/null || fail "CSR signature does not verify"
+  issue "$4" "$2.csr" "$2.crt"
+  openssl x509 -in "$2.crt" -outform DER -out "$2.der"
+  $P11 --token-label "$1" --login --pin $PIN --write-object "$2.der" --type cert \
+    --label "$2" --id "$3" >/dev/null
+}

@@ -1,0 +1,186 @@
+/* it_process.c: fork, threads, and several processes on one token. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static const char msg[] = "threads sign in parallel";
+
+START_TEST(forked_child_must_initialize_again)
+{
+    h_init();
+    CK_SLOT_ID slot = h_token("fork");
+    CK_SESSION_HANDLE s = h_session(slot, true, true);
+    CK_OBJECT_HANDLE pub, priv;
+    h_ec_pair(s, "P-256", "k", &pub, &priv);
+    CK_MECHANISM m = {CKM_ECDSA_SHA256, NULL, 0};
+    ck_assert_uint_eq(p11->C_SignInit(s, &m, priv), CKR_OK); /* in the middle of an operation */
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        CK_SESSION_INFO si;
+        CK_ULONG n = 0;
+        CK_BYTE sig[128];
+        if (p11->C_GetSessionInfo(s, &si) != CKR_CRYPTOKI_NOT_INITIALIZED) _exit(10);
+        if (p11->C_GetSlotList(CK_TRUE, NULL, &n) != CKR_CRYPTOKI_NOT_INITIALIZED) _exit(11);
+        n = sizeof sig;
+        if (p11->C_Sign(s, (CK_BYTE_PTR)msg, 3, sig, &n) != CKR_CRYPTOKI_NOT_INITIALIZED) _exit(12);
+        if (p11->C_Finalize(NULL) != CKR_CRYPTOKI_NOT_INITIALIZED) _exit(13);
+        if (p11->C_Initialize(NULL) != CKR_OK) _exit(14);
+        CK_SESSION_HANDLE cs;
+        if (p11->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &cs) != CKR_OK) _exit(15);
+        if (p11->C_Login(cs, CKU_USER, (CK_UTF8CHAR_PTR)USER_PIN, 4) != CKR_OK) _exit(16);
+        CK_ATTRIBUTE t = {CKA_LABEL, "k", 1};
+        CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+        CK_ATTRIBUTE tt[] = {t, {CKA_CLASS, &cls, sizeof cls}};
+        CK_OBJECT_HANDLE k;
+        if (p11->C_FindObjectsInit(cs, tt, 2) != CKR_OK) _exit(17);
+        if (p11->C_FindObjects(cs, &k, 1, &n) != CKR_OK || n != 1) _exit(18);
+        p11->C_FindObjectsFinal(cs);
+        if (p11->C_SignInit(cs, &m, k) != CKR_OK) _exit(19);
+        n = sizeof sig;
+        if (p11->C_Sign(cs, (CK_BYTE_PTR)msg, 3, sig, &n) != CKR_OK) _exit(20);
+        if (p11->C_Finalize(NULL) != CKR_OK) _exit(21);
+        _exit(0);
+    }
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child failed at step %d",
+                  WEXITSTATUS(st));
+    /* The parent's operation is untouched. */
+    CK_BYTE sig[128];
+    CK_ULONG n = sizeof sig;
+    ck_assert_uint_eq(p11->C_Sign(s, (CK_BYTE_PTR)msg, 3, sig, &n), CKR_OK);
+}
+END_TEST
+
+struct worker {
+    CK_SLOT_ID slot;
+    CK_OBJECT_HANDLE priv, pub;
+    int failures;
+};
+
+static void *
+sign_loop(void *arg)
+{
+    struct worker *w = arg;
+    CK_SESSION_HANDLE s;
+    if (p11->C_OpenSession(w->slot, CKF_SERIAL_SESSION, NULL, NULL, &s) != CKR_OK) {
+        w->failures = 1000;
+        return NULL;
+    }
+    for (int i = 0; i < 100; i++) {
+        CK_MECHANISM m = {CKM_ECDSA_SHA256, NULL, 0};
+        CK_BYTE sig[128];
+        CK_ULONG n = sizeof sig;
+        if (p11->C_SignInit(s, &m, w->priv) != CKR_OK ||
+            p11->C_Sign(s, (CK_BYTE_PTR)msg, strlen(msg), sig, &n) != CKR_OK) {
+            w->failures++;
+            continue;
+        }
+        if (p11->C_VerifyInit(s, &m, w->pub) != CKR_OK ||
+            p11->C_Verify(s, (CK_BYTE_PTR)msg, strlen(msg), sig, n) != CKR_OK)
+            w->failures++;
+    }
+    p11->C_CloseSession(s);
+    return NULL;
+}
+
+START_TEST(four_threads_four_sessions)
+{
+    CK_C_INITIALIZE_ARGS a = {0};
+    a.flags = CKF_OS_LOCKING_OK;
+    ck_assert_uint_eq(p11->C_Initialize(&a), CKR_OK);
+    CK_SLOT_ID slot = h_token("threads");
+    CK_SESSION_HANDLE s = h_session(slot, true, true); /* keeps the login alive */
+    struct worker w[4];
+    pthread_t th[4];
+    CK_OBJECT_HANDLE pub, priv;
+    h_ec_pair(s, "P-256", "k", &pub, &priv);
+    for (int i = 0; i < 4; i++) {
+        w[i] = (struct worker){.slot = slot, .priv = priv, .pub = pub};
+        ck_assert_int_eq(pthread_create(&th[i], NULL, sign_loop, &w[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        ck_assert_int_eq(w[i].failures, 0);
+    }
+}
+END_TEST
+
+static CK_ULONG
+count_label(CK_SESSION_HANDLE s, const char *label)
+{
+    CK_ATTRIBUTE t = {CKA_LABEL, (void *)(uintptr_t)label, strlen(label)};
+    return h_count(s, &t, 1);
+}
+
+START_TEST(other_process_changes_seen_at_next_find)
+{
+    h_init();
+    CK_SLOT_ID slot = h_token("share");
+    CK_SESSION_HANDLE s = h_session(slot, true, true);
+    ck_assert_uint_eq(count_label(s, "from-child"), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        if (p11->C_Initialize(NULL) != CKR_OK) _exit(2);
+        CK_SESSION_HANDLE cs;
+        if (p11->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &cs) != CKR_OK)
+            _exit(3);
+        if (p11->C_Login(cs, CKU_USER, (CK_UTF8CHAR_PTR)USER_PIN, 4) != CKR_OK) _exit(4);
+        CK_OBJECT_CLASS cls = CKO_DATA;
+        CK_BBOOL yes = CK_TRUE;
+        CK_ATTRIBUTE t[] = {{CKA_CLASS, &cls, sizeof cls},
+                            {CKA_TOKEN, &yes, 1},
+                            {CKA_PRIVATE, &yes, 1},
+                            {CKA_LABEL, "from-child", 10}};
+        CK_OBJECT_HANDLE h;
+        if (p11->C_CreateObject(cs, t, 4, &h) != CKR_OK) _exit(5);
+        p11->C_Finalize(NULL);
+        _exit(0);
+    }
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert_int_eq(WEXITSTATUS(st), 0);
+    ck_assert_uint_eq(count_label(s, "from-child"), 1);
+    /* And a destruction by another process disappears here. */
+    pid = fork();
+    if (pid == 0) {
+        if (p11->C_Initialize(NULL) != CKR_OK) _exit(2);
+        CK_SESSION_HANDLE cs;
+        if (p11->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &cs) != CKR_OK)
+            _exit(3);
+        if (p11->C_Login(cs, CKU_USER, (CK_UTF8CHAR_PTR)USER_PIN, 4) != CKR_OK) _exit(4);
+        CK_ATTRIBUTE t = {CKA_LABEL, "from-child", 10};
+        CK_OBJECT_HANDLE h;
+        CK_ULONG n;
+        if (p11->C_FindObjectsInit(cs, &t, 1) != CKR_OK) _exit(5);
+        if (p11->C_FindObjects(cs, &h, 1, &n) != CKR_OK || n != 1) _exit(6);
+        p11->C_FindObjectsFinal(cs);
+        if (p11->C_DestroyObject(cs, h) != CKR_OK) _exit(7);
+        p11->C_Finalize(NULL);
+        _exit(0);
+    }
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert_int_eq(WEXITSTATUS(st), 0);
+    ck_assert_uint_eq(count_label(s, "from-child"), 0);
+}
+END_TEST
+
+int
+main(void)
+{
+    Suite *s = suite_create("process");
+    TCase *tc = tcase_create("process");
+    tcase_set_timeout(tc, 60);
+    tcase_add_checked_fixture(tc, h_setup, h_teardown);
+    tcase_add_test(tc, forked_child_must_initialize_again);
+    tcase_add_test(tc, four_threads_four_sessions);
+    tcase_add_test(tc, other_process_changes_seen_at_next_find);
+    suite_add_tcase(s, tc);
+    return h_run(s) ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,242 @@
+/* cmd_init.c: credtoken init --label L [--so-pin-file F] [--pin-file F] */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "module.h"
+#include "pin.h"
+#include "report.h"
+#include "text.h"
+#include "token.h"
+
+static const char init_usage[] =
+    "usage: credtoken [--module PATH] init --label LABEL [--so-pin-file FILE] [--pin-file FILE]\n"
+    "\n"
+    "Initialize the free (uninitialized) token with LABEL (at most 32 bytes).\n"
+    "The SO PIN is the first line of --so-pin-file, or is asked for on the terminal.\n"
+    "With --pin-file, the user PIN is set too.\n";
+
+struct init_args {
+    const char *label;
+    const char *so_pin_file;
+    const char *pin_file;
+    CK_UTF8CHAR padded[TOKEN_LABEL_LEN];
+};
+
+static int
+init_parse(struct init_args *a, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"label", required_argument, NULL, 'l'},
+        {"so-pin-file", required_argument, NULL, 's'},
+        {"pin-file", required_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+
+    memset(a, 0, sizeof(*a));
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'l':
+            a->label = optarg;
+            break;
+        case 's':
+            a->so_pin_file = optarg;
+            break;
+        case 'p':
+            a->pin_file = optarg;
+            break;
+        case 'h':
+            fputs(init_usage, stdout);
+            return REPORT_EXIT_OK;
+        default:
+            return cmd_bad_option(c, argv);
+        }
+    }
+    if (optind < argc) {
+        report_error("init: unexpected argument \"%s\"", argv[optind]);
+        return REPORT_EXIT_USAGE;
+    }
+    if (a->label == NULL) {
+        report_error("init: --label is required");
+        return REPORT_EXIT_USAGE;
+    }
+    if (token_label_pad(a->label, a->padded) != 0 ||
+        text_trim_len(a->padded, TOKEN_LABEL_LEN) == 0) {
+        report_error("init: the label must be 1 to %d bytes long, not all blank", TOKEN_LABEL_LEN);
+        return REPORT_EXIT_USAGE;
+    }
+    return CMD_CONTINUE;
+}
+
+/* The first slot whose token is not initialized, and its token info; the
+ * label must be new. */
+static int
+init_find_free(const struct module *m, const struct init_args *a, CK_SLOT_ID *slot,
+               CK_TOKEN_INFO *free_info)
+{
+    CK_SLOT_ID *ids = NULL;
+    CK_ULONG n = 0, i;
+    CK_TOKEN_INFO info;
+    int rc = -1, found = 0;
+
+    if (token_list_slots(m, &ids, &n) != 0) goto out;
+    for (i = 0; i < n; i++) {
+        if (token_get_info(m, ids[i], &info) != 0) goto out;
+        if ((info.flags & CKF_TOKEN_INITIALIZED) == 0) {
+            if (!found) {
+                *slot = ids[i];
+                *free_info = info;
+            }
+            found = 1;
+        } else if (token_has_label(&info, a->padded)) {
+            report_error("a token labelled \"%s\" already exists in slot %lu", a->label,
+                         (unsigned long)ids[i]);
+            goto out;
+        }
+    }
+    if (!found) {
+        report_error("no free slot: every token is already initialized");
+        goto out;
+    }
+    rc = 0;
+out:
+    free(ids);
+    return rc;
+}
+
+/*
+ * Where the new token is now. Some modules (SoftHSM v2) move a token to a new
+ * slot id once it is initialized: prefer the slot we used, else search.
+ */
+static int
+init_find_new(const struct module *m, const struct init_args *a, CK_SLOT_ID *slot)
+{
+    CK_SLOT_ID *ids = NULL, want = *slot;
+    CK_ULONG n = 0, i;
+    CK_TOKEN_INFO info;
+    int rc = -1, found = 0;
+
+    if (token_list_slots(m, &ids, &n) != 0) goto out;
+    for (i = 0; i < n; i++) {
+        if (m->C_GetTokenInfo(ids[i], &info) != CKR_OK) continue;
+        if ((info.flags & CKF_TOKEN_INITIALIZED) == 0 || !token_has_label(&info, a->padded))
+            continue;
+        if (!found || ids[i] == want) *slot = ids[i];
+        found = 1;
+        if (ids[i] == want) break;
+    }
+    if (!found) {
+        report_error("token \"%s\" not found after C_InitToken", a->label);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(ids);
+    return rc;
+}
+
+/*
+ * Check a PIN against the token's limits before anything changes: C_InitToken
+ * has no CKR_PIN_LEN_RANGE, and a user PIN refused after C_InitToken would
+ * leave a token without one.
+ */
+static int
+init_check_pin(const CK_TOKEN_INFO *info, const struct pin *p, const char *what)
+{
+    if (info->ulMaxPinLen == 0 || info->ulMaxPinLen < info->ulMinPinLen) return 0;
+    if (p->len >= info->ulMinPinLen && p->len <= info->ulMaxPinLen) return 0;
+    report_error("the %s must be %lu to %lu bytes long", what, (unsigned long)info->ulMinPinLen,
+                 (unsigned long)info->ulMaxPinLen);
+    return -1;
+}
+
+/* PKCS#11 3.0 §5.6: C_InitPIN runs in an R/W SO session. */
+static int
+init_user_pin(const struct module *m, const struct init_args *a, CK_SLOT_ID slot, struct pin *so,
+              struct pin *user)
+{
+    CK_SESSION_HANDLE h = CK_INVALID_HANDLE;
+    CK_BBOOL opened = CK_FALSE, logged_in = CK_FALSE;
+    const char *step = "C_OpenSession";
+    CK_RV rv;
+
+    rv = m->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &h);
+    if (rv != CKR_OK) goto out;
+    opened = CK_TRUE;
+    step = "C_Login (SO)";
+    rv = m->C_Login(h, CKU_SO, so->buf, so->len);
+    if (rv != CKR_OK) goto out;
+    logged_in = CK_TRUE;
+    step = "C_InitPIN";
+    rv = m->C_InitPIN(h, user->buf, user->len);
+out:
+    if (logged_in) m->C_Logout(h);
+    if (opened) m->C_CloseSession(h);
+    if (rv == CKR_OK) return 0;
+    report_rv(rv, "token \"%s\" initialized in slot %lu, but the user PIN is not set: %s", a->label,
+              (unsigned long)slot, step);
+    return -1;
+}
+
+/* PKCS#11 3.0 §5.6 C_InitToken. */
+static int
+init_token(const struct module *m, const struct init_args *a, CK_SLOT_ID slot, struct pin *so)
+{
+    /* The module only reads the label; the prototype lacks const. */
+    CK_UTF8CHAR label[TOKEN_LABEL_LEN];
+    CK_RV rv;
+
+    memcpy(label, a->padded, sizeof(label));
+    rv = m->C_InitToken(slot, so->buf, so->len, label);
+    if (rv == CKR_OK) return 0;
+    if (rv == CKR_ARGUMENTS_BAD)
+        /* Label and PIN lengths were checked: the module's other reason. */
+        report_rv(rv, "C_InitToken (slot %lu): the label \"%s\" is already in use or invalid",
+                  (unsigned long)slot, a->label);
+    else
+        report_rv(rv, "C_InitToken (slot %lu)", (unsigned long)slot);
+    return -1;
+}
+
+int
+cmd_init_run(const char *module_path, int argc, char **argv)
+{
+    struct init_args a;
+    struct module m;
+    struct pin so, user;
+    CK_TOKEN_INFO info;
+    CK_SLOT_ID slot = 0;
+    int status = init_parse(&a, argc, argv);
+
+    if (status != CMD_CONTINUE) return status;
+    status = REPORT_EXIT_FAIL;
+    memset(&m, 0, sizeof(m));
+    memset(&info, 0, sizeof(info));
+    pin_wipe(&so);
+    pin_wipe(&user);
+    if (module_load(&m, module_path) != 0) goto out;
+    if (init_find_free(&m, &a, &slot, &info) != 0) goto out;
+    /* The user PIN file first: a bad file then costs no typing. */
+    if (a.pin_file != NULL && (pin_read(&user, a.pin_file, "PIN", "--pin-file", 0) != 0 ||
+                               init_check_pin(&info, &user, "user PIN") != 0))
+        goto out;
+    if (pin_read(&so, a.so_pin_file, "SO PIN", "--so-pin-file", 1) != 0 ||
+        init_check_pin(&info, &so, "SO PIN") != 0)
+        goto out;
+    if (init_token(&m, &a, slot, &so) != 0) goto out;
+    if (init_find_new(&m, &a, &slot) != 0) goto out;
+    if (a.pin_file != NULL && init_user_pin(&m, &a, slot, &so, &user) != 0) goto out;
+    printf("initialized token \"%s\" in slot %lu\n", a.label, (unsigned long)slot);
+    status = REPORT_EXIT_OK;
+out:
+    pin_wipe(&so);
+    pin_wipe(&user);
+    module_unload(&m);
+    return status;
+}
