@@ -94,7 +94,7 @@ static CK_RV
 digest_final(void *state, CK_BYTE *out, CK_ULONG *out_len)
 {
     struct digest_state *s = state;
-    size_t n;
+    size_t n = 0;
     CK_RV rv = digest_ctx_final(s->ctx, out, &n);
     if (rv == CKR_OK) *out_len = n;
     return rv;
