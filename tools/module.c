@@ -12,11 +12,6 @@
 #error "CREDTOKEN_MODULE_DEFAULT must name the installed module"
 #endif
 
-/* PKCS#11 3.0 §5.1.6: missing from p11-kit's 2.40 header and from ours. */
-#ifndef CKR_AEAD_DECRYPT_FAILED
-#define CKR_AEAD_DECRYPT_FAILED 0x00000042UL
-#endif
-
 /* C_GetInterface takes a non-const name. */
 static CK_UTF8CHAR module_iface_name[] = "PKCS 11";
 

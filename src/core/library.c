@@ -92,13 +92,25 @@ fail:
 CK_RV
 library_new(const struct conf *c, struct library **out)
 {
+    struct store *st;
+    CK_RV rv = store_open(c, &st);
+    if (rv != CKR_OK) return rv;
+    return library_new_take(c, st, out);
+}
+
+CK_RV
+library_new_take(const struct conf *c, struct store *st, struct library **out)
+{
     struct library *lib = calloc(1, sizeof *lib);
-    if (lib == NULL) return CKR_HOST_MEMORY;
+    if (lib == NULL) {
+        store_close(st);
+        return CKR_HOST_MEMORY;
+    }
     lib->conf = *c;
     lib->next_sess = 1;
     lib->next_obj = 1;
-    CK_RV rv = store_open(c, &lib->store);
-    if (rv == CKR_OK) rv = library_refresh_inlock(lib);
+    lib->store = st;
+    CK_RV rv = library_refresh_inlock(lib);
     if (rv != CKR_OK) {
         library_free(lib);
         return rv;

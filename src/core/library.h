@@ -35,6 +35,9 @@ struct library {
 /* Open the store and build the slot list. Reads token headers only.
  * CKR_OK, CKR_HOST_MEMORY, CKR_GENERAL_ERROR (store refused; logged). */
 CK_RV library_new(const struct conf *c, struct library **out);
+/* The same over an already open store, which the library takes (closed
+ * even on failure). Unit tests pass the in-memory store here. */
+CK_RV library_new_take(const struct conf *c, struct store *st, struct library **out);
 /* Close every session, wipe every key, free. NULL is a no-op. */
 void library_free(struct library *lib);
 

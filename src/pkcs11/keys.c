@@ -15,6 +15,9 @@ generate(const char *fn, CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, struct attr_se
     if (rv != CKR_OK) goto fail;
     gate_unlock(&g);
     rv = pub ? mech_generate_key_pair(m, pub, priv) : mech_generate_key(m, priv);
+    /* §5.14: key generation reports a size outside the mechanism's range
+     * as a bad attribute value (CKR_KEY_SIZE_RANGE is not in its list). */
+    if (rv == CKR_KEY_SIZE_RANGE) rv = CKR_ATTRIBUTE_VALUE_INVALID;
     CK_RV back = gate_relock(&g, h);
     if (rv == CKR_OK) rv = back;
     if (rv != CKR_OK) goto fail;

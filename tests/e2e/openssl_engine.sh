@@ -27,4 +27,12 @@ for key in dev rdev; do
     fail "a signature verified over other data"
   fi
 done
+step "a failed key load exits cleanly (C_Finalize at process exit)"
+set +e
+OPENSSL_CONF=$WORK/openssl.cnf openssl dgst -sha256 -engine pkcs11 -keyform engine \
+  -sign "pkcs11:token=ossl;object=missing;type=private;pin-value=$PIN" -out x.bin data.bin \
+  >/dev/null 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 1 ] || fail "openssl exited with $rc (a crash is >= 128)"
 echo "openssl engine: ok"

@@ -2,6 +2,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -169,6 +171,41 @@ START_TEST(mechanism_list_and_info)
 }
 END_TEST
 
+/* The application registered its own exit handler that finalizes, before
+ * initializing us: at exit our handler runs first, then the application's
+ * C_Finalize finds nothing to do. No crash, whatever the order. */
+static void
+finalize_at_exit(void)
+{
+    CK_RV rv = p11->C_Finalize(NULL);
+    if (rv != CKR_OK && rv != CKR_CRYPTOKI_NOT_INITIALIZED) _exit(7);
+}
+
+START_TEST(finalize_in_every_order_at_exit)
+{
+    for (int variant = 0; variant < 3; variant++) {
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+            if (variant == 0) atexit(finalize_at_exit);
+            if (p11->C_Initialize(NULL) != CKR_OK) _exit(2);
+            CK_SLOT_ID slot;
+            CK_ULONG n = 1;
+            if (p11->C_GetSlotList(CK_TRUE, &slot, &n) != CKR_OK) _exit(3);
+            /* A failed key load: signing with a handle that does not exist. */
+            CK_MECHANISM m = {CKM_ECDSA, NULL, 0};
+            if (p11->C_SignInit(1, &m, 42) != CKR_SESSION_HANDLE_INVALID) _exit(4);
+            if (variant == 2 && p11->C_Finalize(NULL) != CKR_OK) _exit(5);
+            exit(0); /* variant 1: never finalized by the application */
+        }
+        int st;
+        ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+        ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "variant %d: status 0x%x", variant,
+                      st);
+    }
+}
+END_TEST
+
 int
 main(void)
 {
@@ -182,6 +219,7 @@ main(void)
     tcase_add_test(tc, initialize_twice_and_finalize);
     tcase_add_test(tc, initialize_argument_matrix);
     tcase_add_test(tc, mechanism_list_and_info);
+    tcase_add_test(tc, finalize_in_every_order_at_exit);
     suite_add_tcase(s, tc);
     return h_run(s) ? EXIT_FAILURE : EXIT_SUCCESS;
 }
