@@ -396,6 +396,53 @@ START_TEST(rsa_3072_and_4096)
 }
 END_TEST
 
+/* An RSA key made by OpenSSL, imported with C_CreateObject (all CRT
+ * parts), signs in the token; OpenSSL verifies with its own public key. */
+START_TEST(rsa_private_key_import)
+{
+    h_init();
+    CK_SESSION_HANDLE s = h_session(h_token("rsaimp"), true, true);
+    EVP_PKEY *k = EVP_RSA_gen(2048);
+    ck_assert_ptr_nonnull(k);
+    const char *names[] = {"n", "e", "d", "rsa-factor1", "rsa-factor2", "rsa-exponent1",
+                           "rsa-exponent2", "rsa-coefficient1"};
+    CK_ATTRIBUTE_TYPE types[] = {CKA_MODULUS,  CKA_PUBLIC_EXPONENT, CKA_PRIVATE_EXPONENT,
+                                 CKA_PRIME_1,  CKA_PRIME_2,         CKA_EXPONENT_1,
+                                 CKA_EXPONENT_2, CKA_COEFFICIENT};
+    CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+    CK_KEY_TYPE kt = CKK_RSA;
+    CK_ATTRIBUTE t[12] = {{CKA_CLASS, &cls, sizeof cls},
+                          {CKA_KEY_TYPE, &kt, sizeof kt},
+                          {CKA_TOKEN, &yes, 1},
+                          {CKA_LABEL, "imported-rsa", 12}};
+    unsigned char bufs[8][512];
+    for (int i = 0; i < 8; i++) {
+        BIGNUM *bn = NULL;
+        ck_assert_int_eq(EVP_PKEY_get_bn_param(k, names[i], &bn), 1);
+        int n = BN_bn2bin(bn, bufs[i]);
+        BN_clear_free(bn);
+        t[4 + i] = (CK_ATTRIBUTE){types[i], bufs[i], (CK_ULONG)n};
+    }
+    CK_OBJECT_HANDLE h;
+    ck_assert_uint_eq(p11->C_CreateObject(s, t, 12, &h), CKR_OK);
+    CK_ATTRIBUTE d = {CKA_PRIVATE_EXPONENT, NULL, 0};
+    ck_assert_uint_eq(p11->C_GetAttributeValue(s, h, &d, 1), CKR_ATTRIBUTE_SENSITIVE);
+    CK_MECHANISM m = {CKM_SHA256_RSA_PKCS, NULL, 0};
+    CK_BYTE sig[512];
+    CK_ULONG n = sign(s, &m, h, msg, strlen(msg), sig);
+    ck_assert_uint_eq(n, 256);
+    ck_assert(ossl_verify_rsa(k, EVP_sha256(), RSA_PKCS1_PADDING, sig, n));
+    /* The public half the token derived is the same key. */
+    EVP_PKEY *pub = spki(s, h);
+    ck_assert_int_eq(EVP_PKEY_eq(pub, k), 1);
+    EVP_PKEY_free(pub);
+    /* Without the modulus the key is incomplete. */
+    t[4] = (CK_ATTRIBUTE){CKA_SUBJECT, "x", 1};
+    ck_assert_uint_eq(p11->C_CreateObject(s, t, 12, &h), CKR_TEMPLATE_INCOMPLETE);
+    EVP_PKEY_free(k);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -413,6 +460,7 @@ main(void)
     tcase_add_test(tc, allowed_mechanisms_enforced);
     tcase_add_test(tc, random_bytes);
     tcase_add_test(tc, rsa_3072_and_4096);
+    tcase_add_test(tc, rsa_private_key_import);
     suite_add_tcase(s, tc);
     return h_run(s) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

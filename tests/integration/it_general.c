@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -171,6 +172,16 @@ START_TEST(mechanism_list_and_info)
 }
 END_TEST
 
+START_TEST(world_writable_store_refused)
+{
+    ck_assert_int_eq(mkdir(h_store, 0700), 0);
+    ck_assert_int_eq(chmod(h_store, 0777), 0);
+    ck_assert_uint_eq(p11->C_Initialize(NULL), CKR_GENERAL_ERROR);
+    ck_assert_int_eq(chmod(h_store, 0700), 0);
+    ck_assert_uint_eq(p11->C_Initialize(NULL), CKR_OK);
+}
+END_TEST
+
 /* The application registered its own exit handler that finalizes, before
  * initializing us: at exit our handler runs first, then the application's
  * C_Finalize finds nothing to do. No crash, whatever the order. */
@@ -220,6 +231,7 @@ main(void)
     tcase_add_test(tc, initialize_argument_matrix);
     tcase_add_test(tc, mechanism_list_and_info);
     tcase_add_test(tc, finalize_in_every_order_at_exit);
+    tcase_add_test(tc, world_writable_store_refused);
     suite_add_tcase(s, tc);
     return h_run(s) ? EXIT_FAILURE : EXIT_SUCCESS;
 }
