@@ -142,11 +142,16 @@ ct_C_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen, CK_UT
         log_err("C_InitToken: the SO PIN must be %d to %d bytes long", PIN_MIN, PIN_MAX);
         return gate_leave(&g, CKR_ARGUMENTS_BAD);
     }
-    if (text_trimmed_len(pLabel, 32) == 0) {
+    if (pLabel[0] == '\0' || text_trimmed_len(pLabel, 32) == 0) {
         log_err("C_InitToken: the token label must not be blank");
         return gate_leave(&g, CKR_ARGUMENTS_BAD);
     }
-    rv = library_init_token_inlock(g.lib, t, pPin, ulPinLen, pLabel);
+    /* The label is 32 blank-padded bytes (§5.5.7). Some callers pass a
+     * shorter NUL-terminated string: a NUL ends the label there. */
+    CK_UTF8CHAR label[32];
+    memset(label, ' ', sizeof label);
+    for (size_t i = 0; i < sizeof label && pLabel[i] != '\0'; i++) label[i] = pLabel[i];
+    rv = library_init_token_inlock(g.lib, t, pPin, ulPinLen, label);
     return gate_leave(&g, rv);
 }
 

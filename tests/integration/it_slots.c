@@ -78,6 +78,25 @@ START_TEST(labels_are_unique)
 }
 END_TEST
 
+START_TEST(short_nul_terminated_label_is_padded)
+{
+    h_init();
+    CK_ULONG n = 0;
+    ck_assert_uint_eq(p11->C_GetSlotList(CK_TRUE, NULL, &n), CKR_OK);
+    CK_SLOT_ID slot = h_free_slot();
+    /* 32 bytes whose label ends at a NUL, with junk after it. */
+    CK_UTF8CHAR lab[32];
+    memset(lab, '!', sizeof lab);
+    memcpy(lab, "short\0", 6);
+    ck_assert_uint_eq(p11->C_InitToken(slot, (CK_UTF8CHAR_PTR)SO_PIN, 8, lab), CKR_OK);
+    CK_TOKEN_INFO ti;
+    ck_assert_uint_eq(p11->C_GetTokenInfo(slot, &ti), CKR_OK);
+    CK_UTF8CHAR want[32];
+    label32(want, "short");
+    ck_assert_int_eq(memcmp(ti.label, want, 32), 0);
+}
+END_TEST
+
 START_TEST(reinit_needs_so_pin_and_no_sessions)
 {
     h_init();
@@ -165,6 +184,7 @@ main(void)
     tcase_add_test(tc, one_free_slot_on_empty_store);
     tcase_add_test(tc, init_token_adds_a_free_slot_and_ids_are_stable);
     tcase_add_test(tc, labels_are_unique);
+    tcase_add_test(tc, short_nul_terminated_label_is_padded);
     tcase_add_test(tc, reinit_needs_so_pin_and_no_sessions);
     tcase_add_test(tc, init_pin_and_set_pin);
     tcase_add_test(tc, token_created_by_another_process_appears);
