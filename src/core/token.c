@@ -113,7 +113,8 @@ rec_load(struct token *t, uint64_t id, struct attr_set **attrs, struct store_rec
     if (rv != CKR_OK) return rv;
     rv = attr_set_decode(blob, len, attrs);
     wipe_free(blob, len);
-    if (rv == CKR_DEVICE_ERROR) log_err("record %016llx: malformed attributes", (unsigned long long)id);
+    if (rv == CKR_DEVICE_ERROR)
+        log_err("record %016llx: malformed attributes", (unsigned long long)id);
     return rv;
 }
 
@@ -212,8 +213,9 @@ out:
 
 /* ---- login ---- */
 
-CK_RV
-token_login_inlock(struct token *t, CK_USER_TYPE who, const CK_UTF8CHAR *pin, CK_ULONG len)
+/* The §5.6.8 state matrix. */
+static CK_RV
+login_state_check(const struct token *t, CK_USER_TYPE who)
 {
     if (who != CKU_SO && who != CKU_USER) return CKR_USER_TYPE_INVALID;
     if (t->st == NULL) return who == CKU_USER ? CKR_USER_PIN_NOT_INITIALIZED : CKR_PIN_INCORRECT;
@@ -224,8 +226,26 @@ token_login_inlock(struct token *t, CK_USER_TYPE who, const CK_UTF8CHAR *pin, CK
         library_session_count(t->lib, t, &ro, &rw);
         if (ro > 0) return CKR_SESSION_READ_ONLY_EXISTS;
     }
-    CK_RV rv = store_tok_login(t->st, who, pin, len);
+    return CKR_OK;
+}
+
+CK_RV
+token_login_begin_inlock(struct token *t, CK_USER_TYPE who, struct store_login **out)
+{
+    CK_RV rv = login_state_check(t, who);
     if (rv != CKR_OK) return rv;
+    return store_tok_login_begin(t->st, who, out);
+}
+
+CK_RV
+token_login_end_inlock(struct token *t, CK_USER_TYPE who, struct store_login *l, CK_RV run_rv)
+{
+    /* Finish the attempt whatever happened meanwhile, so that a right PIN
+     * clears the failure count it was charged. */
+    CK_RV rv = store_tok_login_end(t->st, l, run_rv);
+    if (rv != CKR_OK) return rv;
+    if (t->user == who) return CKR_USER_ALREADY_LOGGED_IN;
+    if (t->user != TOKEN_NOBODY) return CKR_USER_ANOTHER_ALREADY_LOGGED_IN;
     t->user = who;
     if (who == CKU_USER) {
         /* Load private objects now so the first find after login is cheap;
@@ -233,6 +253,15 @@ token_login_inlock(struct token *t, CK_USER_TYPE who, const CK_UTF8CHAR *pin, CK
         (void)token_sync_inlock(t);
     }
     return CKR_OK;
+}
+
+CK_RV
+token_login_inlock(struct token *t, CK_USER_TYPE who, const CK_UTF8CHAR *pin, CK_ULONG len)
+{
+    struct store_login *l = NULL;
+    CK_RV rv = token_login_begin_inlock(t, who, &l);
+    if (rv != CKR_OK) return rv;
+    return token_login_end_inlock(t, who, l, store_login_run(l, pin, len));
 }
 
 CK_RV
@@ -244,8 +273,10 @@ token_logout_inlock(struct token *t)
         if (i >= lib->nobj) continue;
         struct object *o = lib->objs[i];
         if (o->tok != t) continue;
-        if (o->priv) library_obj_remove_inlock(lib, o);
-        else object_key_drop(o);
+        if (o->priv)
+            library_obj_remove_inlock(lib, o);
+        else
+            object_key_drop(o);
     }
     store_tok_logout(t->st);
     t->user = TOKEN_NOBODY;

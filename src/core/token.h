@@ -57,6 +57,14 @@ CK_RV token_sync_inlock(struct token *t);
  * CKR_USER_TYPE_INVALID, CKR_OPERATION_NOT_INITIALIZED (context-specific
  * without an operation), CKR_DEVICE_ERROR, CKR_HOST_MEMORY. */
 CK_RV token_login_inlock(struct token *t, CK_USER_TYPE who, const CK_UTF8CHAR *pin, CK_ULONG len);
+/* The same in two halves around store_login_run(), which the caller runs
+ * without the library lock: begin checks the state matrix and starts the
+ * store's attempt (*out); end re-checks the matrix (another thread may have
+ * logged in meanwhile), finishes the attempt (taking l) and loads private
+ * objects. Same return values. */
+CK_RV token_login_begin_inlock(struct token *t, CK_USER_TYPE who, struct store_login **out);
+CK_RV token_login_end_inlock(struct token *t, CK_USER_TYPE who, struct store_login *l,
+                             CK_RV run_rv);
 /* CKR_OK or CKR_USER_NOT_LOGGED_IN. Drops private objects and keys. */
 CK_RV token_logout_inlock(struct token *t);
 

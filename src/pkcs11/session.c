@@ -118,7 +118,19 @@ login(const char *fn, CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8
         rv = t->user == CKU_USER ? CKR_OPERATION_NOT_INITIALIZED : CKR_USER_NOT_LOGGED_IN;
         return gate_leave(&g, rv);
     }
-    return gate_leave(&g, token_login_inlock(t, userType, pPin, ulPinLen));
+    struct store_login *l = NULL;
+    rv = token_login_begin_inlock(t, userType, &l);
+    if (rv != CKR_OK) return gate_leave(&g, rv);
+    /* The PIN derivation (~100 ms by design) runs without the lock. */
+    gate_unlock(&g);
+    CK_RV run = store_login_run(l, pPin, ulPinLen);
+    rv = gate_relock(&g, hSession);
+    if (rv == CKR_SESSION_HANDLE_INVALID) rv = CKR_SESSION_CLOSED;
+    if (rv != CKR_OK) {
+        store_login_free(l);
+        return gate_leave(&g, rv);
+    }
+    return gate_leave(&g, token_login_end_inlock(g.sess->tok, userType, l, run));
 }
 
 CK_RV

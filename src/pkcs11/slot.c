@@ -150,7 +150,8 @@ ct_C_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen, CK_UT
      * shorter NUL-terminated string: a NUL ends the label there. */
     CK_UTF8CHAR label[32];
     memset(label, ' ', sizeof label);
-    for (size_t i = 0; i < sizeof label && pLabel[i] != '\0'; i++) label[i] = pLabel[i];
+    for (size_t i = 0; i < sizeof label && pLabel[i] != '\0'; i++)
+        label[i] = pLabel[i];
     rv = library_init_token_inlock(g.lib, t, pPin, ulPinLen, label);
     return gate_leave(&g, rv);
 }

@@ -6,6 +6,7 @@
  * failures counted by concurrent processes add up. On a read-only store the
  * PIN is still checked, but counts cannot change (warned once per store).
  */
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -153,25 +154,98 @@ auth_verify(struct store_tok *t, struct hdr *nh, enum hdr_who who, const CK_UTF8
     return rv;
 }
 
+struct store_login {
+    struct hdr h; /* the header the attempt was counted against */
+    enum hdr_who who;
+    uint8_t *page; /* receives the master key */
+};
+
+void
+store_login_free(struct store_login *l)
+{
+    if (l == NULL) return;
+    auth_page_free(l->page);
+    free(l);
+}
+
+CK_RV
+store_tok_login_begin(struct store_tok *t, CK_USER_TYPE who, struct store_login **out)
+{
+    bool locked = false;
+    struct store_login *l = calloc(1, sizeof *l);
+    CK_RV rv = CKR_HOST_MEMORY;
+    if (l == NULL || (l->page = auth_page_new()) == NULL) goto out;
+    if ((rv = auth_who(who, &l->who)) != CKR_OK) goto out;
+    if ((rv = auth_begin(t, &locked)) != CKR_OK) goto out;
+    l->h = t->h;
+    rv = CKR_USER_PIN_NOT_INITIALIZED;
+    if (l->who == HDR_USER && !(l->h.flags & HDR_FLAG_USER_PIN)) goto out;
+    rv = CKR_PIN_LOCKED;
+    if (l->h.fails[l->who] >= t->s->conf.max_pin_failures) goto out;
+    /* Count first: the attempt is paid for before the PIN is tried. */
+    struct hdr nh = t->h;
+    if (nh.fails[l->who] < UINT32_MAX) nh.fails[l->who]++;
+    if ((rv = auth_save_count(t, &nh, locked)) != CKR_OK) goto out;
+    *out = l;
+    l = NULL;
+out:
+    if (locked) store_tok_end(t);
+    store_login_free(l);
+    return rv;
+}
+
+CK_RV
+store_login_run(struct store_login *l, const CK_UTF8CHAR *pin, CK_ULONG pin_len)
+{
+    if (pin == NULL && pin_len) return CKR_ARGUMENTS_BAD;
+    return hdr_unwrap(&l->h, l->who, pin, pin_len, l->page);
+}
+
+/* Whether the wrap the attempt used is still the token's. */
+static bool
+auth_same_wrap(const struct hdr *a, const struct hdr *b, enum hdr_who who)
+{
+    const struct hdr_pin *x = &a->pin[who], *y = &b->pin[who];
+    /* Public values: the salt, nonce and wrap change whenever the PIN does. */
+    return x->kdf == y->kdf && x->iter == y->iter && !memcmp(x->salt, y->salt, sizeof x->salt) &&
+           !memcmp(x->nonce, y->nonce, sizeof x->nonce) &&
+           !memcmp(a->seed, b->seed, sizeof a->seed);
+}
+
+CK_RV
+store_tok_login_end(struct store_tok *t, struct store_login *l, CK_RV run_rv)
+{
+    bool locked = false;
+    CK_RV rv = run_rv;
+    if (rv != CKR_OK) goto out;
+    if ((rv = auth_begin(t, &locked)) != CKR_OK) goto out;
+    if (!auth_same_wrap(&l->h, &t->h, l->who)) {
+        log_warn("token %s: the PIN changed during the login; try again", t->name);
+        rv = CKR_PIN_INCORRECT;
+        goto out;
+    }
+    struct hdr nh = t->h;
+    nh.fails[l->who] = 0;
+    /* A right PIN stays right even if clearing the count cannot be saved. */
+    if (auth_save_count(t, &nh, locked) != CKR_OK)
+        log_warn("token %s: could not clear the failure count", t->name);
+    store_tok_logout(t);
+    t->mk = l->page;
+    l->page = NULL;
+out:
+    if (locked) store_tok_end(t);
+    store_login_free(l);
+    return rv;
+}
+
 CK_RV
 store_tok_login(struct store_tok *t, CK_USER_TYPE who, const CK_UTF8CHAR *pin, CK_ULONG pin_len)
 {
-    enum hdr_who w;
-    struct hdr nh;
-    bool locked = false;
-    uint8_t *page = NULL;
-    CK_RV rv = auth_who(who, &w);
-    if (rv != CKR_OK || (pin == NULL && pin_len)) return CKR_ARGUMENTS_BAD;
-    if ((page = auth_page_new()) == NULL) return CKR_HOST_MEMORY;
-    if ((rv = auth_begin(t, &locked)) != CKR_OK) goto out;
-    if ((rv = auth_verify(t, &nh, w, pin, pin_len, page, locked)) != CKR_OK) goto out;
-    store_tok_logout(t);
-    t->mk = page;
-    page = NULL;
-out:
-    if (locked) store_tok_end(t);
-    auth_page_free(page);
-    return rv;
+    struct store_login *l = NULL;
+    if (pin == NULL && pin_len) return CKR_ARGUMENTS_BAD;
+    CK_RV rv = store_tok_login_begin(t, who, &l);
+    if (rv != CKR_OK) return rv;
+    return store_tok_login_end(t, l, store_login_run(l, pin, pin_len));
 }
 
 CK_RV

@@ -103,6 +103,29 @@ CK_RV store_tok_info(struct store_tok *t, struct store_tok_info *out);
  * CKR_DEVICE_ERROR, CKR_DEVICE_MEMORY, CKR_HOST_MEMORY. */
 CK_RV store_tok_login(struct store_tok *t, CK_USER_TYPE who, const CK_UTF8CHAR *pin,
                       CK_ULONG pin_len);
+/*
+ * The same login in three steps, so that the ~100 ms PIN derivation runs
+ * without the caller's lock:
+ *   store_tok_login_begin()  (caller's lock held) re-reads the header under
+ *       the writer lock, refuses a locked or unset PIN, and counts the attempt
+ *       as failed before any derivation, so a crash or kill during it still
+ *       costs the attempt. *out holds a copy of the wrap (no secret).
+ *       Returns CKR_OK, CKR_PIN_LOCKED, CKR_USER_PIN_NOT_INITIALIZED,
+ *       CKR_ARGUMENTS_BAD, CKR_DEVICE_ERROR, CKR_DEVICE_MEMORY, CKR_HOST_MEMORY.
+ *   store_login_run()  (no lock; touches nothing but l) derives and unwraps:
+ *       CKR_OK or CKR_PIN_INCORRECT, CKR_FUNCTION_FAILED.
+ *   store_tok_login_end()  (caller's lock held) takes l: on success it clears
+ *       the count and holds the master key. A PIN changed by another process
+ *       between begin and end makes the attempt CKR_PIN_INCORRECT. Returns
+ *       run_rv, or CKR_PIN_INCORRECT / CKR_DEVICE_ERROR / CKR_HOST_MEMORY.
+ * store_login_free() releases an attempt that will not be ended.
+ */
+struct store_login;
+CK_RV store_tok_login_begin(struct store_tok *t, CK_USER_TYPE who, struct store_login **out);
+CK_RV store_login_run(struct store_login *l, const CK_UTF8CHAR *pin, CK_ULONG pin_len);
+CK_RV store_tok_login_end(struct store_tok *t, struct store_login *l, CK_RV run_rv);
+void store_login_free(struct store_login *l);
+
 /* Wipe the master key. Safe when not logged in. */
 void store_tok_logout(struct store_tok *t);
 bool store_tok_unlocked(const struct store_tok *t);

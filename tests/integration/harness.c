@@ -14,8 +14,22 @@ char h_store[512];
 static void *h_dl;
 static char h_dir[256];
 
+static void h_setup_conf(unsigned max_failures, unsigned kdf_ms);
+
 void
 h_setup_with(unsigned max_failures)
+{
+    h_setup_conf(max_failures, 1);
+}
+
+void
+h_setup_kdf(unsigned ms)
+{
+    h_setup_conf(10, ms);
+}
+
+static void
+h_setup_conf(unsigned max_failures, unsigned kdf_ms)
 {
     const char *mod = getenv("CREDTOKEN_TEST_MODULE");
     ck_assert_msg(mod != NULL, "CREDTOKEN_TEST_MODULE is not set");
@@ -26,7 +40,8 @@ h_setup_with(unsigned max_failures)
     snprintf(conf, sizeof conf, "%s/credtoken.conf", h_dir);
     FILE *f = fopen(conf, "w");
     ck_assert_ptr_nonnull(f);
-    fprintf(f, "store = %s\nkdf_target_ms = 1\nmax_pin_failures = %u\n", h_store, max_failures);
+    fprintf(f, "store = %s\nkdf_target_ms = %u\nmax_pin_failures = %u\n", h_store, kdf_ms,
+            max_failures);
     fclose(f);
     setenv("CREDTOKEN_CONF", conf, 1);
     unsetenv("CREDTOKEN_STORE");

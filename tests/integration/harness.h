@@ -23,6 +23,8 @@ extern char h_store[512];          /* this test's store directory */
  * C_Initialize. */
 void h_setup_with(unsigned max_failures);
 void h_setup(void);
+/* The same with a PIN KDF costed to ms milliseconds. */
+void h_setup_kdf(unsigned ms);
 /* C_Finalize (ignoring the result), dlclose, remove the store. */
 void h_teardown(void);
 /* C_Initialize(NULL) and assert OK. */

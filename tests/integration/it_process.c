@@ -111,6 +111,57 @@ START_TEST(four_threads_four_sessions)
 }
 END_TEST
 
+static volatile int in_login, stop_signing;
+static int signed_during_login;
+
+static void *
+sign_until_stopped(void *arg)
+{
+    struct worker *w = arg;
+    CK_SESSION_HANDLE s;
+    if (p11->C_OpenSession(w->slot, CKF_SERIAL_SESSION, NULL, NULL, &s) != CKR_OK) return NULL;
+    CK_MECHANISM m = {CKM_ECDSA_SHA256, NULL, 0};
+    while (!stop_signing) {
+        CK_BYTE sig[128];
+        CK_ULONG n = sizeof sig;
+        if (p11->C_SignInit(s, &m, w->priv) != CKR_OK ||
+            p11->C_Sign(s, (CK_BYTE_PTR)msg, 8, sig, &n) != CKR_OK) {
+            w->failures++;
+            continue;
+        }
+        if (in_login) signed_during_login++;
+    }
+    p11->C_CloseSession(s);
+    return NULL;
+}
+
+/* The PIN derivation of one token's C_Login (made slow here: ~300 ms) does
+ * not hold the library lock: other threads keep signing meanwhile. */
+START_TEST(login_does_not_block_other_threads)
+{
+    h_teardown();
+    h_setup_kdf(300);
+    CK_C_INITIALIZE_ARGS a = {0};
+    a.flags = CKF_OS_LOCKING_OK;
+    ck_assert_uint_eq(p11->C_Initialize(&a), CKR_OK);
+    CK_SLOT_ID s1 = h_token("busy"), s2 = h_token("login");
+    CK_SESSION_HANDLE s = h_session(s1, true, true);
+    CK_OBJECT_HANDLE pub, priv;
+    h_ec_pair(s, "P-256", "k", &pub, &priv);
+    struct worker w = {.slot = s1, .priv = priv, .pub = pub};
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, sign_until_stopped, &w), 0);
+    CK_SESSION_HANDLE other = h_session(s2, false, false);
+    in_login = 1;
+    ck_assert_uint_eq(p11->C_Login(other, CKU_USER, (CK_UTF8CHAR_PTR)USER_PIN, 4), CKR_OK);
+    in_login = 0;
+    stop_signing = 1;
+    pthread_join(th, NULL);
+    ck_assert_int_eq(w.failures, 0);
+    ck_assert_int_ge(signed_during_login, 10);
+}
+END_TEST
+
 static CK_ULONG
 count_label(CK_SESSION_HANDLE s, const char *label)
 {
@@ -181,6 +232,7 @@ main(void)
     tcase_add_test(tc, forked_child_must_initialize_again);
     tcase_add_test(tc, four_threads_four_sessions);
     tcase_add_test(tc, other_process_changes_seen_at_next_find);
+    tcase_add_test(tc, login_does_not_block_other_threads);
     suite_add_tcase(s, tc);
     return h_run(s) ? EXIT_FAILURE : EXIT_SUCCESS;
 }
