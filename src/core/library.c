@@ -9,7 +9,8 @@
 static void
 toks_free(struct token **toks, size_t n)
 {
-    for (size_t i = 0; i < n; i++) token_free(toks[i]);
+    for (size_t i = 0; i < n; i++)
+        token_free(toks[i]);
     free(toks);
 }
 
@@ -128,7 +129,8 @@ library_free(struct library *lib)
         free(lib->sess[i]);
     }
     free(lib->sess);
-    for (size_t i = 0; i < lib->nobj; i++) object_free(lib->objs[i]);
+    for (size_t i = 0; i < lib->nobj; i++)
+        object_free(lib->objs[i]);
     free(lib->objs);
     toks_free(lib->toks, lib->ntok);
     store_close(lib->store);
@@ -162,8 +164,14 @@ library_init_token_inlock(struct library *lib, struct token *tok, const CK_UTF8C
     CK_ULONG ro, rw;
     library_session_count(lib, tok, &ro, &rw);
     if (ro + rw > 0) return CKR_SESSION_EXISTS;
+    /* Another process may have created tokens since the caller looked: the
+     * refresh can free tok (a free slot that got initialized elsewhere), so
+     * find the slot again by its ID. */
+    CK_SLOT_ID id = tok->slot_id;
     CK_RV rv = library_refresh_inlock(lib);
     if (rv != CKR_OK) return rv;
+    tok = library_token(lib, id);
+    if (tok == NULL) return CKR_SLOT_ID_INVALID;
     if (label_taken(lib, tok, label)) {
         log_err("C_InitToken: another token already has the label '%.32s'", (const char *)label);
         return CKR_ARGUMENTS_BAD;
@@ -193,8 +201,10 @@ sess_index(const struct library *lib, CK_SESSION_HANDLE h, bool *found)
     size_t lo = 0, hi = lib->nsess;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (lib->sess[mid]->handle < h) lo = mid + 1;
-        else hi = mid;
+        if (lib->sess[mid]->handle < h)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     *found = lo < lib->nsess && lib->sess[lo]->handle == h;
     return lo;
@@ -264,8 +274,10 @@ library_session_count(const struct library *lib, const struct token *tok, CK_ULO
     *ro = *rw = 0;
     for (size_t i = 0; i < lib->nsess; i++) {
         if (lib->sess[i]->tok != tok) continue;
-        if (session_is_rw(lib->sess[i])) (*rw)++;
-        else (*ro)++;
+        if (session_is_rw(lib->sess[i]))
+            (*rw)++;
+        else
+            (*ro)++;
     }
 }
 
@@ -277,8 +289,10 @@ obj_index(const struct library *lib, CK_OBJECT_HANDLE h, bool *found)
     size_t lo = 0, hi = lib->nobj;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (lib->objs[mid]->handle < h) lo = mid + 1;
-        else hi = mid;
+        if (lib->objs[mid]->handle < h)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     *found = lo < lib->nobj && lib->objs[lo]->handle == h;
     return lo;

@@ -25,7 +25,8 @@ unique_id_put(struct attr_set *attrs)
     char hex[33];
     CK_RV rv = prim_random(rnd, sizeof rnd);
     if (rv != CKR_OK) return rv;
-    for (size_t i = 0; i < sizeof rnd; i++) snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+    for (size_t i = 0; i < sizeof rnd; i++)
+        snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
     return attr_set_put(attrs, CKA_UNIQUE_ID, hex, 32);
 }
 
@@ -74,8 +75,7 @@ is_so(const struct session *s)
 }
 
 CK_RV
-manage_create(struct library *lib, struct session *s, struct attr_set *tmpl,
-              CK_OBJECT_HANDLE *out)
+manage_create(struct library *lib, struct session *s, struct attr_set *tmpl, CK_OBJECT_HANDLE *out)
 {
     CK_RV rv = schema_check(SCHEMA_CREATE, tmpl, NULL, is_so(s), CK_UNAVAILABLE_INFORMATION);
     if (rv != CKR_OK) goto fail;

@@ -75,8 +75,8 @@ typedef CK_RV (*run_fn)(struct op *op, const CK_BYTE *in, CK_ULONG in_len, CK_BY
                         CK_ULONG *out_len);
 
 static CK_RV
-run_held(struct op *op, run_fn fn, const CK_BYTE *in, CK_ULONG in_len, CK_ULONG cap,
-         CK_BYTE *out, CK_ULONG *out_len)
+run_held(struct op *op, run_fn fn, const CK_BYTE *in, CK_ULONG in_len, CK_ULONG cap, CK_BYTE *out,
+         CK_ULONG *out_len)
 {
     if (!op->has_pending) {
         CK_BYTE *buf = malloc(cap ? cap : 1);

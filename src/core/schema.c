@@ -28,7 +28,10 @@ struct rule {
     unsigned flags;
 };
 
-#define END {CKA_VENDOR_DEFINED, K_BYTES, 0}
+#define END                                                                                        \
+    {                                                                                              \
+        CKA_VENDOR_DEFINED, K_BYTES, 0                                                             \
+    }
 
 static const struct rule rules_storage[] = {
     {CKA_CLASS, K_ULONG, R_REQ_CREATE},
@@ -194,20 +197,27 @@ shape_of(CK_OBJECT_CLASS cls, CK_KEY_TYPE kt, bool have_kt, struct shape *sh)
     if (!have_kt) return 0;
     if (cls == CKO_PUBLIC_KEY) {
         sh->groups[2] = rules_pub;
-        if (kt == CKK_RSA) sh->groups[3] = rules_rsa_pub;
-        else if (kt == CKK_EC) sh->groups[3] = rules_ec_pub;
-        else return -1;
+        if (kt == CKK_RSA)
+            sh->groups[3] = rules_rsa_pub;
+        else if (kt == CKK_EC)
+            sh->groups[3] = rules_ec_pub;
+        else
+            return -1;
     } else if (cls == CKO_PRIVATE_KEY) {
         sh->groups[2] = rules_priv;
-        if (kt == CKK_RSA) sh->groups[3] = rules_rsa_priv;
-        else if (kt == CKK_EC) sh->groups[3] = rules_ec_priv;
-        else return -1;
+        if (kt == CKK_RSA)
+            sh->groups[3] = rules_rsa_priv;
+        else if (kt == CKK_EC)
+            sh->groups[3] = rules_ec_priv;
+        else
+            return -1;
     } else {
         sh->groups[2] = rules_secret;
         if (kt == CKK_GENERIC_SECRET || kt == CKK_AES || kt == CKK_SHA256_HMAC ||
             kt == CKK_SHA384_HMAC || kt == CKK_SHA512_HMAC)
             sh->groups[3] = rules_sym;
-        else return -1;
+        else
+            return -1;
     }
     return 0;
 }
@@ -259,9 +269,12 @@ shape_load(const struct attr_set *attrs, struct shape *sh, bool need_kt)
     bool have_kt = false;
     if (is_key) {
         rv = attr_set_get_ulong(attrs, CKA_KEY_TYPE, &kt);
-        if (rv == CKR_TEMPLATE_INCOMPLETE && !need_kt) rv = CKR_OK;
-        else if (rv != CKR_OK) return rv;
-        else have_kt = true;
+        if (rv == CKR_TEMPLATE_INCOMPLETE && !need_kt)
+            rv = CKR_OK;
+        else if (rv != CKR_OK)
+            return rv;
+        else
+            have_kt = true;
     }
     if (cls == CKO_CERTIFICATE) {
         CK_CERTIFICATE_TYPE ct;
@@ -319,10 +332,15 @@ fill_defaults(struct attr_set *s, CK_OBJECT_CLASS cls, enum schema_op op, CK_MEC
 {
     bool secretish = cls == CKO_PRIVATE_KEY || cls == CKO_SECRET_KEY;
     CK_RV rv = CKR_OK;
-    static const CK_ATTRIBUTE_TYPE falses[] = {
-        CKA_TOKEN,   CKA_DERIVE,           CKA_WRAP,         CKA_UNWRAP,
-        CKA_TRUSTED, CKA_WRAP_WITH_TRUSTED, CKA_ALWAYS_AUTHENTICATE,
-        CKA_SIGN_RECOVER, CKA_VERIFY_RECOVER};
+    static const CK_ATTRIBUTE_TYPE falses[] = {CKA_TOKEN,
+                                               CKA_DERIVE,
+                                               CKA_WRAP,
+                                               CKA_UNWRAP,
+                                               CKA_TRUSTED,
+                                               CKA_WRAP_WITH_TRUSTED,
+                                               CKA_ALWAYS_AUTHENTICATE,
+                                               CKA_SIGN_RECOVER,
+                                               CKA_VERIFY_RECOVER};
     static const CK_ATTRIBUTE_TYPE trues[] = {CKA_MODIFIABLE, CKA_COPYABLE, CKA_DESTROYABLE,
                                               CKA_SIGN, CKA_VERIFY};
     struct shape sh;
@@ -373,8 +391,14 @@ check_change(const struct shape *sh, const struct attr_set *cur, const struct at
     if (rv != CKR_OK) return rv;
     unsigned may = copy ? (R_COPY | R_MOD) : R_MOD;
     const struct attr *old = attr_set_find(cur, a->type);
-    bool same = old && old->len == a->len && (a->len == 0 || !memcmp(old->val, a->val, a->len));
-    if (!(r->flags & may)) return same && copy ? CKR_OK : CKR_ATTRIBUTE_READ_ONLY;
+    if (!(r->flags & may)) {
+        /* A copy template may repeat an unchangeable value (CKA_CLASS...).
+         * Never compare secret or token-set values: an answer would let a
+         * caller test guesses of a sensitive key. */
+        if (!copy || (r->flags & (R_SECRET | R_RO)) || old == NULL) return CKR_ATTRIBUTE_READ_ONLY;
+        bool same = old->len == a->len && (a->len == 0 || !memcmp(old->val, a->val, a->len));
+        return same ? CKR_OK : CKR_ATTRIBUTE_READ_ONLY;
+    }
     if (old && old->len == 1 && a->len == 1) {
         if ((r->flags & R_ONLY_TRUE) && attr_bool(old) && !attr_bool(a))
             return CKR_ATTRIBUTE_READ_ONLY;

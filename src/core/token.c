@@ -244,8 +244,13 @@ token_login_end_inlock(struct token *t, CK_USER_TYPE who, struct store_login *l,
      * clears the failure count it was charged. */
     CK_RV rv = store_tok_login_end(t->st, l, run_rv);
     if (rv != CKR_OK) return rv;
-    if (t->user == who) return CKR_USER_ALREADY_LOGGED_IN;
-    if (t->user != TOKEN_NOBODY) return CKR_USER_ANOTHER_ALREADY_LOGGED_IN;
+    /* The state may have changed while the PIN was derived without the
+     * lock (another login, a new read-only session): check it again. */
+    rv = login_state_check(t, who);
+    if (rv != CKR_OK) {
+        if (t->user == TOKEN_NOBODY) store_tok_logout(t->st);
+        return rv;
+    }
     t->user = who;
     if (who == CKU_USER) {
         /* Load private objects now so the first find after login is cheap;

@@ -149,9 +149,10 @@ CK_RV mech_op_oneshot(struct mech_op *op, const CK_BYTE *in, CK_ULONG in_len, CK
 /* Multi-part input (sign, verify, digest, encrypt, decrypt). For
  * encrypt/decrypt, out (room for in_len + 16 bytes) may receive output and
  * *out_len its length; for the others pass NULL, NULL. Returns CKR_OK,
- * CKR_MECHANISM_INVALID when the mechanism is single-part only (CKM_ECDSA,
- * CKM_RSA_PKCS, CKM_RSA_X_509, CKM_RSA_PKCS_PSS, CKM_RSA_PKCS_OAEP),
- * CKR_DATA_LEN_RANGE, CKR_FUNCTION_FAILED. */
+ * CKR_DATA_LEN_RANGE, or CKR_FUNCTION_FAILED, also when the mechanism is
+ * single-part only (CKM_ECDSA, CKM_RSA_PKCS, CKM_RSA_X_509,
+ * CKM_RSA_PKCS_PSS, CKM_RSA_PKCS_OAEP): the Update and Final functions may
+ * not return CKR_MECHANISM_INVALID. Final and verify-final likewise. */
 CK_RV mech_op_update(struct mech_op *op, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE *out,
                      CK_ULONG *out_len);
 /* Multi-part end for sign/encrypt/decrypt/digest. out as for oneshot. */

@@ -301,27 +301,36 @@ mech_op_oneshot(struct mech_op *op, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE 
     return op->ops->oneshot(op->state, in != NULL ? in : empty, in_len, out, out_len);
 }
 
+/* A multi-part call on a single-part mechanism. The spec lists no specific
+ * code for it in the Update/Final functions (CKR_MECHANISM_INVALID is not
+ * theirs to return), so it is a plain failure, which ends the operation. */
+static CK_RV
+mech_single_part_only(CK_RV rv)
+{
+    return rv == CKR_MECHANISM_INVALID ? CKR_FUNCTION_FAILED : rv;
+}
+
 CK_RV
 mech_op_update(struct mech_op *op, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE *out,
                CK_ULONG *out_len)
 {
     static const CK_BYTE empty[1];
     CK_ULONG scratch = 0;
-    if (op->ops->update == NULL) return CKR_MECHANISM_INVALID;
+    if (op->ops->update == NULL) return CKR_FUNCTION_FAILED;
     bool crypt = op->fn == MECH_ENCRYPT || op->fn == MECH_DECRYPT;
     if (crypt && (out == NULL || out_len == NULL)) return CKR_FUNCTION_FAILED;
     CK_RV rv = op->ops->update(op->state, in != NULL ? in : empty, in_len, out,
                                out_len != NULL ? out_len : &scratch);
     if (rv == CKR_OK) op->multi = true;
-    return rv;
+    return mech_single_part_only(rv);
 }
 
 CK_RV
 mech_op_final(struct mech_op *op, CK_BYTE *out, CK_ULONG *out_len)
 {
     if (op->fn == MECH_VERIFY) return CKR_FUNCTION_FAILED;
-    if (op->ops->final == NULL) return CKR_MECHANISM_INVALID;
-    return op->ops->final(op->state, out, out_len);
+    if (op->ops->final == NULL) return CKR_FUNCTION_FAILED;
+    return mech_single_part_only(op->ops->final(op->state, out, out_len));
 }
 
 CK_RV
@@ -339,6 +348,6 @@ CK_RV
 mech_op_verify_final(struct mech_op *op, const CK_BYTE *sig, CK_ULONG sig_len)
 {
     if (op->fn != MECH_VERIFY || op->ops->verify == NULL) return CKR_FUNCTION_FAILED;
-    if (op->ops->update == NULL) return CKR_MECHANISM_INVALID;
-    return op->ops->verify(op->state, NULL, 0, sig, sig_len);
+    if (op->ops->update == NULL) return CKR_FUNCTION_FAILED;
+    return mech_single_part_only(op->ops->verify(op->state, NULL, 0, sig, sig_len));
 }

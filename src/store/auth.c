@@ -182,10 +182,7 @@ store_tok_login_begin(struct store_tok *t, CK_USER_TYPE who, struct store_login 
     if (l->who == HDR_USER && !(l->h.flags & HDR_FLAG_USER_PIN)) goto out;
     rv = CKR_PIN_LOCKED;
     if (l->h.fails[l->who] >= t->s->conf.max_pin_failures) goto out;
-    /* Count first: the attempt is paid for before the PIN is tried. */
-    struct hdr nh = t->h;
-    if (nh.fails[l->who] < UINT32_MAX) nh.fails[l->who]++;
-    if ((rv = auth_save_count(t, &nh, locked)) != CKR_OK) goto out;
+    rv = CKR_OK;
     *out = l;
     l = NULL;
 out:
@@ -212,12 +209,21 @@ auth_same_wrap(const struct hdr *a, const struct hdr *b, enum hdr_who who)
            !memcmp(a->seed, b->seed, sizeof a->seed);
 }
 
+/*
+ * The attempt is charged here, under the writer lock, against the header as
+ * it is now: only real failures count, so many processes logging in at once
+ * with the right PIN never lock it. The price: attempts running in parallel
+ * can exceed the limit by the number in flight, and a process killed during
+ * its derivation is not charged. Anyone able to do that can also read the
+ * store and attack the wrapped key offline, so the lockout is unchanged for
+ * the callers it is meant to stop (remote, or without access to the files).
+ */
 CK_RV
 store_tok_login_end(struct store_tok *t, struct store_login *l, CK_RV run_rv)
 {
     bool locked = false;
     CK_RV rv = run_rv;
-    if (rv != CKR_OK) goto out;
+    if (rv != CKR_OK && rv != CKR_PIN_INCORRECT) goto out;
     if ((rv = auth_begin(t, &locked)) != CKR_OK) goto out;
     if (!auth_same_wrap(&l->h, &t->h, l->who)) {
         log_warn("token %s: the PIN changed during the login; try again", t->name);
@@ -225,13 +231,26 @@ store_tok_login_end(struct store_tok *t, struct store_login *l, CK_RV run_rv)
         goto out;
     }
     struct hdr nh = t->h;
-    nh.fails[l->who] = 0;
-    /* A right PIN stays right even if clearing the count cannot be saved. */
-    if (auth_save_count(t, &nh, locked) != CKR_OK)
-        log_warn("token %s: could not clear the failure count", t->name);
+    if (nh.fails[l->who] >= t->s->conf.max_pin_failures) {
+        rv = CKR_PIN_LOCKED; /* locked by other attempts meanwhile */
+        goto out;
+    }
+    if (run_rv == CKR_PIN_INCORRECT) {
+        if (nh.fails[l->who] < UINT32_MAX) nh.fails[l->who]++;
+        rv = auth_save_count(t, &nh, locked);
+        if (rv == CKR_OK) rv = CKR_PIN_INCORRECT;
+        goto out;
+    }
+    if (nh.fails[l->who] != 0) {
+        nh.fails[l->who] = 0;
+        /* A right PIN stays right even if clearing the count cannot be saved. */
+        if (auth_save_count(t, &nh, locked) != CKR_OK)
+            log_warn("token %s: could not clear the failure count", t->name);
+    }
     store_tok_logout(t);
     t->mk = l->page;
     l->page = NULL;
+    rv = CKR_OK;
 out:
     if (locked) store_tok_end(t);
     store_login_free(l);

@@ -107,17 +107,18 @@ CK_RV store_tok_login(struct store_tok *t, CK_USER_TYPE who, const CK_UTF8CHAR *
  * The same login in three steps, so that the ~100 ms PIN derivation runs
  * without the caller's lock:
  *   store_tok_login_begin()  (caller's lock held) re-reads the header under
- *       the writer lock, refuses a locked or unset PIN, and counts the attempt
- *       as failed before any derivation, so a crash or kill during it still
- *       costs the attempt. *out holds a copy of the wrap (no secret).
+ *       the writer lock and refuses a locked or unset PIN. *out holds a copy
+ *       of the wrap (no secret).
  *       Returns CKR_OK, CKR_PIN_LOCKED, CKR_USER_PIN_NOT_INITIALIZED,
  *       CKR_ARGUMENTS_BAD, CKR_DEVICE_ERROR, CKR_DEVICE_MEMORY, CKR_HOST_MEMORY.
  *   store_login_run()  (no lock; touches nothing but l) derives and unwraps:
  *       CKR_OK or CKR_PIN_INCORRECT, CKR_FUNCTION_FAILED.
- *   store_tok_login_end()  (caller's lock held) takes l: on success it clears
+ *   store_tok_login_end()  (caller's lock held) takes l and charges the
+ *       attempt under the writer lock: a failure is counted, a success clears
  *       the count and holds the master key. A PIN changed by another process
- *       between begin and end makes the attempt CKR_PIN_INCORRECT. Returns
- *       run_rv, or CKR_PIN_INCORRECT / CKR_DEVICE_ERROR / CKR_HOST_MEMORY.
+ *       between begin and end makes the attempt CKR_PIN_INCORRECT; a PIN
+ *       locked meanwhile by other failures, CKR_PIN_LOCKED. Returns run_rv, or
+ *       CKR_PIN_LOCKED / CKR_DEVICE_ERROR / CKR_DEVICE_MEMORY / CKR_HOST_MEMORY.
  * store_login_free() releases an attempt that will not be ended.
  */
 struct store_login;

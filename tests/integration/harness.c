@@ -14,8 +14,6 @@ char h_store[512];
 static void *h_dl;
 static char h_dir[256];
 
-static void h_setup_conf(unsigned max_failures, unsigned kdf_ms);
-
 void
 h_setup_with(unsigned max_failures)
 {
@@ -28,7 +26,7 @@ h_setup_kdf(unsigned ms)
     h_setup_conf(10, ms);
 }
 
-static void
+void
 h_setup_conf(unsigned max_failures, unsigned kdf_ms)
 {
     const char *mod = getenv("CREDTOKEN_TEST_MODULE");

@@ -25,6 +25,7 @@ void h_setup_with(unsigned max_failures);
 void h_setup(void);
 /* The same with a PIN KDF costed to ms milliseconds. */
 void h_setup_kdf(unsigned ms);
+void h_setup_conf(unsigned max_failures, unsigned kdf_ms);
 /* C_Finalize (ignoring the result), dlclose, remove the store. */
 void h_teardown(void);
 /* C_Initialize(NULL) and assert OK. */

@@ -340,6 +340,14 @@ START_TEST(operation_state_rules)
     ck_assert_uint_eq(p11->C_SignInit(s, &m, 999999), CKR_KEY_HANDLE_INVALID);
     CK_MECHANISM bogus = {0x7fffffffUL, NULL, 0};
     ck_assert_uint_eq(p11->C_SignInit(s, &bogus, priv), CKR_MECHANISM_INVALID);
+    /* Multi-part calls on a single-part mechanism fail and end the operation. */
+    CK_MECHANISM raw = {CKM_ECDSA, NULL, 0};
+    ck_assert_uint_eq(p11->C_SignInit(s, &raw, priv), CKR_OK);
+    ck_assert_uint_eq(p11->C_SignUpdate(s, (CK_BYTE_PTR)msg, 3), CKR_FUNCTION_FAILED);
+    n = sizeof sig;
+    ck_assert_uint_eq(p11->C_SignFinal(s, sig, &n), CKR_OPERATION_NOT_INITIALIZED);
+    ck_assert_uint_eq(p11->C_VerifyInit(s, &raw, pub), CKR_OK);
+    ck_assert_uint_eq(p11->C_VerifyFinal(s, sig, 64), CKR_FUNCTION_FAILED);
     /* Not logged in: the private key is not there. */
     ck_assert_uint_eq(p11->C_Logout(s), CKR_OK);
     ck_assert_uint_eq(p11->C_SignInit(s, &m, priv), CKR_KEY_HANDLE_INVALID);

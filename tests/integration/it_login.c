@@ -1,6 +1,10 @@
 /* it_login.c: sessions, the login matrix and PIN lockout. */
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -125,6 +129,53 @@ START_TEST(lockout_after_max_failures_persists)
 }
 END_TEST
 
+/* Many processes logging in at once with the right PIN never lock it,
+ * and killing them in the middle of the derivation does not either. */
+START_TEST(login_storm_never_locks)
+{
+    h_init();
+    CK_SLOT_ID slot = h_token("storm");
+    ck_assert_uint_eq(p11->C_Finalize(NULL), CKR_OK);
+    for (int round = 0; round < 2; round++) {
+        pid_t pids[12];
+        for (int i = 0; i < 12; i++) {
+            pids[i] = fork();
+            ck_assert_int_ge(pids[i], 0);
+            if (pids[i] == 0) {
+                CK_SESSION_HANDLE s;
+                if (p11->C_Initialize(NULL) != CKR_OK) _exit(2);
+                if (p11->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s) != CKR_OK)
+                    _exit(3);
+                CK_RV rv = p11->C_Login(s, CKU_USER, PIN(USER_PIN));
+                _exit(rv == CKR_OK ? 0 : rv == CKR_PIN_LOCKED ? 9 : 4);
+            }
+        }
+        if (round == 1) { /* kill them while they derive */
+            struct timespec ts = {0, 30 * 1000000L};
+            nanosleep(&ts, NULL);
+            for (int i = 0; i < 12; i++) kill(pids[i], SIGKILL);
+        }
+        for (int i = 0; i < 12; i++) {
+            int st;
+            ck_assert_int_eq(waitpid(pids[i], &st, 0), pids[i]);
+            if (round == 0)
+                ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "worker %d: status 0x%x", i,
+                              st);
+        }
+    }
+    h_init();
+    ck_assert(!(token_flags(slot) & CKF_USER_PIN_LOCKED));
+    CK_SESSION_HANDLE s = h_session(slot, false, false);
+    ck_assert_uint_eq(p11->C_Login(s, CKU_USER, PIN(USER_PIN)), CKR_OK);
+}
+END_TEST
+
+static void
+setup_storm(void)
+{
+    h_setup_conf(2, 60);
+}
+
 static void
 setup_two_failures(void)
 {
@@ -146,5 +197,10 @@ main(void)
     tcase_add_checked_fixture(lock, setup_two_failures, h_teardown);
     tcase_add_test(lock, lockout_after_max_failures_persists);
     suite_add_tcase(s, lock);
+    TCase *storm = tcase_create("storm");
+    tcase_set_timeout(storm, 60);
+    tcase_add_checked_fixture(storm, setup_storm, h_teardown);
+    tcase_add_test(storm, login_storm_never_locks);
+    suite_add_tcase(s, storm);
     return h_run(s) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -306,6 +306,27 @@ START_TEST(import_private_keys)
 }
 END_TEST
 
+/* C_CopyObject must not confirm a guess of a sensitive value. */
+START_TEST(copy_is_no_oracle_for_sensitive_values)
+{
+    h_init();
+    CK_SESSION_HANDLE s = h_session(h_token("oracle"), true, true);
+    CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+    CK_KEY_TYPE kt = CKK_AES;
+    CK_BYTE key[16] = "0123456789abcdef", guess[16] = "0123456789abcdeX";
+    CK_ATTRIBUTE t[] = {{CKA_CLASS, &cls, sizeof cls}, {CKA_KEY_TYPE, &kt, sizeof kt},
+                        {CKA_VALUE, key, sizeof key}};
+    CK_OBJECT_HANDLE h, c;
+    ck_assert_uint_eq(p11->C_CreateObject(s, t, 3, &h), CKR_OK);
+    CK_ATTRIBUTE right = {CKA_VALUE, key, sizeof key}, wrong = {CKA_VALUE, guess, sizeof guess};
+    ck_assert_uint_eq(p11->C_CopyObject(s, h, &right, 1, &c), CKR_ATTRIBUTE_READ_ONLY);
+    ck_assert_uint_eq(p11->C_CopyObject(s, h, &wrong, 1, &c), CKR_ATTRIBUTE_READ_ONLY);
+    /* Repeating a public, unchangeable value is fine. */
+    CK_ATTRIBUTE same_class = {CKA_CLASS, &cls, sizeof cls};
+    ck_assert_uint_eq(p11->C_CopyObject(s, h, &same_class, 1, &c), CKR_OK);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -322,6 +343,7 @@ main(void)
     tcase_add_test(tc, copy_and_destroy);
     tcase_add_test(tc, find_operation_states);
     tcase_add_test(tc, import_private_keys);
+    tcase_add_test(tc, copy_is_no_oracle_for_sensitive_values);
     suite_add_tcase(s, tc);
     return h_run(s) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

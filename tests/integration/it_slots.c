@@ -175,6 +175,43 @@ START_TEST(token_created_by_another_process_appears)
 }
 END_TEST
 
+/* The free slot this process saw was initialized by another process in the
+ * meantime: C_InitToken acts on that slot (here: a re-initialization the
+ * other SO PIN refuses), never on a different one. */
+START_TEST(init_token_on_a_slot_taken_meanwhile)
+{
+    h_init();
+    CK_ULONG n = 0;
+    ck_assert_uint_eq(p11->C_GetSlotList(CK_TRUE, NULL, &n), CKR_OK);
+    CK_SLOT_ID slot = h_free_slot();
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        CK_UTF8CHAR lab[32];
+        label32(lab, "other");
+        if (p11->C_Initialize(NULL) != CKR_OK) _exit(2);
+        if (p11->C_GetSlotList(CK_TRUE, NULL, &n) != CKR_OK) _exit(3);
+        if (p11->C_InitToken(slot, (CK_UTF8CHAR_PTR) "otherSOpin", 10, lab) != CKR_OK) _exit(4);
+        _exit(0);
+    }
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert_int_eq(WEXITSTATUS(st), 0);
+    CK_UTF8CHAR lab[32];
+    label32(lab, "mine");
+    ck_assert_uint_eq(p11->C_InitToken(slot, (CK_UTF8CHAR_PTR)SO_PIN, 8, lab), CKR_PIN_INCORRECT);
+    CK_SLOT_ID slots[8];
+    n = 8;
+    ck_assert_uint_eq(p11->C_GetSlotList(CK_TRUE, slots, &n), CKR_OK);
+    for (CK_ULONG i = 0; i < n; i++) {
+        CK_TOKEN_INFO ti;
+        ck_assert_uint_eq(p11->C_GetTokenInfo(slots[i], &ti), CKR_OK);
+        ck_assert_int_ne(memcmp(ti.label, lab, 32), 0);
+        if (slots[i] == slot) ck_assert_int_eq(memcmp(ti.label, "other ", 6), 0);
+    }
+}
+END_TEST
+
 int
 main(void)
 {
@@ -188,6 +225,7 @@ main(void)
     tcase_add_test(tc, reinit_needs_so_pin_and_no_sessions);
     tcase_add_test(tc, init_pin_and_set_pin);
     tcase_add_test(tc, token_created_by_another_process_appears);
+    tcase_add_test(tc, init_token_on_a_slot_taken_meanwhile);
     suite_add_tcase(s, tc);
     return h_run(s) ? EXIT_FAILURE : EXIT_SUCCESS;
 }
