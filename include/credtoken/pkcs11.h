@@ -48,6 +48,11 @@
 #define CKM_HKDF_KEY_GEN 0x0000402cUL
 #endif
 
+/* ---- PKCS#11 3.0 §5.6.4 C_SessionCancel: the mechanism flags, plus ---- */
+#ifndef CKF_FIND_OBJECTS
+#define CKF_FIND_OBJECTS 0x00000040UL
+#endif
+
 /* ---- PKCS#11 3.0 §5.4 interfaces ---- */
 #ifndef CKF_INTERFACE_FORK_SAFE
 #define CKF_INTERFACE_FORK_SAFE 0x00000001UL

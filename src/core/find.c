@@ -34,7 +34,8 @@ find_init_take(struct library *lib, struct session *s, struct attr_set *tmpl, st
     }
     for (size_t i = 0; i < lib->nobj; i++) {
         const struct object *o = lib->objs[i];
-        if (library_obj_visible(s, o) && find_matches(o, tmpl)) f->h[f->n++] = o->handle;
+        if (tmpl != NULL && library_obj_visible(s, o) && find_matches(o, tmpl))
+            f->h[f->n++] = o->handle;
     }
     *out = f;
     f = NULL;

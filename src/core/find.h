@@ -14,7 +14,8 @@ struct session;
 struct find;
 
 /* Snapshot the visible objects of the session's token matching tmpl
- * (ownership of tmpl is taken). Syncs the token with the store first, so
+ * (ownership of tmpl is taken; NULL matches nothing, for a template that
+ * contradicts itself). Syncs the token with the store first, so
  * other processes' changes are seen. CKR_OK, CKR_HOST_MEMORY,
  * CKR_DEVICE_ERROR. */
 CK_RV find_init_take(struct library *lib, struct session *s, struct attr_set *tmpl,

@@ -6,6 +6,11 @@
 #include "core/find.h"
 #include "util/log.h"
 
+/* Handles are process-wide counters, never reset: a handle from before a
+ * C_Finalize/C_Initialize cycle can never name a new session or object. */
+static CK_SESSION_HANDLE library_next_sess = 1;
+static CK_OBJECT_HANDLE library_next_obj = 1;
+
 static void
 toks_free(struct token **toks, size_t n)
 {
@@ -108,8 +113,6 @@ library_new_take(const struct conf *c, struct store *st, struct library **out)
         return CKR_HOST_MEMORY;
     }
     lib->conf = *c;
-    lib->next_sess = 1;
-    lib->next_obj = 1;
     lib->store = st;
     CK_RV rv = library_refresh_inlock(lib);
     if (rv != CKR_OK) {
@@ -223,7 +226,7 @@ library_session_open_inlock(struct library *lib, struct token *tok, CK_FLAGS fla
     }
     struct session *s = calloc(1, sizeof *s);
     if (s == NULL) return CKR_HOST_MEMORY;
-    s->handle = lib->next_sess++;
+    s->handle = library_next_sess++;
     s->tok = tok;
     s->flags = flags;
     lib->sess[lib->nsess++] = s;
@@ -311,7 +314,7 @@ library_obj_add_inlock(struct library *lib, struct object *o)
         lib->objs = v;
         lib->capobj = cap;
     }
-    o->handle = lib->next_obj++;
+    o->handle = library_next_obj++;
     lib->objs[lib->nobj++] = o;
     return CKR_OK;
 }

@@ -3,9 +3,9 @@
  * slots with their tokens, sessions and objects.
  *
  * Sessions and objects live in arrays sorted by handle. Handles come from
- * counters and are never reused, so appending keeps the order and lookups
- * are binary searches. Every function requires the library lock (held by
- * src/pkcs11/), hence the _inlock suffix where it matters.
+ * process-wide counters and are never reused (not even across C_Finalize),
+ * so appending keeps the order and lookups are binary searches. Every function requires the library
+ * lock (held by src/pkcs11/), hence the _inlock suffix where it matters.
  */
 #ifndef CT_CORE_LIBRARY_H
 #define CT_CORE_LIBRARY_H
@@ -28,8 +28,6 @@ struct library {
     size_t nsess, capsess;
     struct object **objs;
     size_t nobj, capobj;
-    CK_SESSION_HANDLE next_sess;
-    CK_OBJECT_HANDLE next_obj;
 };
 
 /* Open the store and build the slot list. Reads token headers only.

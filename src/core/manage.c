@@ -6,6 +6,7 @@
 
 #include "core/schema.h"
 #include "mech/prim.h"
+#include "util/log.h"
 #include "util/wipe.h"
 
 /* May this session create or change an object with these properties? */
@@ -219,8 +220,12 @@ manage_gen_publish(struct library *lib, struct session *s, struct attr_set *pub,
     }
     rv = object_publish(lib, s, pub, hpub);
     if (rv != CKR_OK) {
-        /* All or nothing: do not leave half a key pair behind. */
-        (void)manage_destroy(lib, s, hp);
+        /* All or nothing (§5.1): take the private key back, whatever its
+         * CKA_DESTROYABLE says, for it was never handed out. */
+        struct object *o = library_obj_get(lib, hp);
+        if (o != NULL && o->on_token && store_rec_del(o->tok->st, o->rec_id) != CKR_OK)
+            log_err("C_GenerateKeyPair: could not remove the half-made private key");
+        if (o != NULL) library_obj_remove_inlock(lib, o);
         return rv;
     }
     *hpriv = hp;

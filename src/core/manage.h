@@ -12,11 +12,10 @@
 /* C_CreateObject. Returns the codes of §5.7.1 that apply (see the .c). */
 CK_RV manage_create(struct library *lib, struct session *s, struct attr_set *tmpl,
                     CK_OBJECT_HANDLE *out);
-CK_RV manage_copy(struct library *lib, struct session *s, CK_OBJECT_HANDLE h,
-                  struct attr_set *tmpl, CK_OBJECT_HANDLE *out);
+CK_RV manage_copy(struct library *lib, struct session *s, CK_OBJECT_HANDLE h, struct attr_set *tmpl,
+                  CK_OBJECT_HANDLE *out);
 CK_RV manage_destroy(struct library *lib, struct session *s, CK_OBJECT_HANDLE h);
-CK_RV manage_set(struct library *lib, struct session *s, CK_OBJECT_HANDLE h,
-                 struct attr_set *tmpl);
+CK_RV manage_set(struct library *lib, struct session *s, CK_OBJECT_HANDLE h, struct attr_set *tmpl);
 
 /* C_GenerateKey / C_GenerateKeyPair in two steps around the key math,
  * which the caller runs without the library lock:

@@ -25,7 +25,7 @@ enum op_kind { OP_SIGN, OP_VERIFY, OP_ENCRYPT, OP_DECRYPT, OP_DIGEST, OP_KINDS }
 struct op {
     enum op_kind kind;
     struct mech_op *mop;
-    bool multipart; /* an Update was accepted: single-part calls are refused */
+    bool multipart;   /* an Update was accepted: single-part calls are refused */
     CK_BYTE *pending; /* output computed for a size answer, not yet delivered */
     CK_ULONG pending_len;
     bool has_pending;
@@ -45,8 +45,7 @@ bool op_keeps(CK_RV rv, const void *buf);
 CK_RV op_oneshot(struct op *op, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE *out,
                  CK_ULONG *out_len);
 /* C_*Update. out/out_len are NULL for sign, verify and digest. */
-CK_RV op_update(struct op *op, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE *out,
-                CK_ULONG *out_len);
+CK_RV op_update(struct op *op, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE *out, CK_ULONG *out_len);
 /* C_SignFinal / C_EncryptFinal / C_DecryptFinal / C_DigestFinal. */
 CK_RV op_final(struct op *op, CK_BYTE *out, CK_ULONG *out_len);
 /* C_Verify (data != NULL) and C_VerifyFinal (data == NULL). */

@@ -37,8 +37,8 @@ enum schema_op {
  * CKR_TEMPLATE_INCONSISTENT, CKR_ATTRIBUTE_TYPE_INVALID,
  * CKR_ATTRIBUTE_VALUE_INVALID, CKR_ATTRIBUTE_READ_ONLY.
  */
-CK_RV schema_check(enum schema_op op, struct attr_set *attrs, const struct attr_set *tmpl,
-                   bool so, CK_MECHANISM_TYPE gen_mech);
+CK_RV schema_check(enum schema_op op, struct attr_set *attrs, const struct attr_set *tmpl, bool so,
+                   CK_MECHANISM_TYPE gen_mech);
 
 /*
  * C_SetAttributeValue: may tmpl be applied to an object with these

@@ -19,9 +19,6 @@ struct session {
     CK_FLAGS flags; /* CKF_SERIAL_SESSION, CKF_RW_SESSION */
     struct op *ops[OP_KINDS];
     struct find *find;
-    /* Set when a context-specific login is pending for ops[kind]'s key
-     * (CKA_ALWAYS_AUTHENTICATE). */
-    bool ctx_auth_needed;
 };
 
 bool session_is_rw(const struct session *s);

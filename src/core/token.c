@@ -56,8 +56,10 @@ pin_flags(unsigned failures, unsigned max, CK_FLAGS low, CK_FLAGS final, CK_FLAG
 }
 
 CK_RV
-token_info(struct token *t, CK_TOKEN_INFO *info)
+token_info(struct token *t, CK_TOKEN_INFO *out)
 {
+    /* Built in a local: the caller's structure is written only on success. */
+    CK_TOKEN_INFO tmp, *info = &tmp;
     memset(info, 0, sizeof *info);
     text_pad(info->manufacturerID, sizeof info->manufacturerID, "credtoken");
     text_pad(info->model, sizeof info->model, "file store");
@@ -78,6 +80,7 @@ token_info(struct token *t, CK_TOKEN_INFO *info)
     if (t->st == NULL) {
         text_pad(info->label, sizeof info->label, "");
         text_pad(info->serialNumber, sizeof info->serialNumber, "");
+        *out = tmp;
         return CKR_OK;
     }
     struct store_tok_info si;
@@ -92,6 +95,7 @@ token_info(struct token *t, CK_TOKEN_INFO *info)
                              CKF_USER_PIN_FINAL_TRY, CKF_USER_PIN_LOCKED);
     info->flags |= pin_flags(si.so_failures, si.max_failures, CKF_SO_PIN_COUNT_LOW,
                              CKF_SO_PIN_FINAL_TRY, CKF_SO_PIN_LOCKED);
+    *out = tmp;
     return CKR_OK;
 }
 

@@ -34,8 +34,7 @@ struct token {
 };
 
 /* CKR_OK or CKR_HOST_MEMORY. st may be NULL. */
-CK_RV token_new(struct library *lib, struct store_tok *st, CK_SLOT_ID slot_id,
-                struct token **out);
+CK_RV token_new(struct library *lib, struct store_tok *st, CK_SLOT_ID slot_id, struct token **out);
 void token_free(struct token *t);
 
 /* Fill C_GetSlotInfo / C_GetTokenInfo answers. CKR_OK, CKR_DEVICE_ERROR,

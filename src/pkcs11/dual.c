@@ -2,17 +2,6 @@
 #include "pkcs11/entry.h"
 #include "pkcs11/gate.h"
 
-/* Initialization and the session are still checked first, so callers get
- * the same answers before C_Initialize as from every other function. */
-static CK_RV
-unsupported(const char *fn, CK_SESSION_HANDLE h)
-{
-    struct gate g;
-    CK_RV rv = gate_enter_session(&g, fn, h);
-    if (rv == CKR_OK) rv = CKR_FUNCTION_NOT_SUPPORTED;
-    return gate_leave(&g, rv);
-}
-
 CK_RV
 ct_C_DigestEncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen,
                          CK_BYTE_PTR pEncryptedPart, CK_ULONG_PTR pulEncryptedPartLen)
@@ -22,7 +11,7 @@ ct_C_DigestEncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG
     (void)ulPartLen;
     (void)pEncryptedPart;
     (void)pulEncryptedPartLen;
-    return unsupported(__func__, hSession);
+    return gate_stub(__func__, hSession, CKR_FUNCTION_NOT_SUPPORTED);
 }
 
 CK_RV
@@ -34,7 +23,7 @@ ct_C_DecryptDigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncryptedPart,
     (void)ulEncryptedPartLen;
     (void)pPart;
     (void)pulPartLen;
-    return unsupported(__func__, hSession);
+    return gate_stub(__func__, hSession, CKR_FUNCTION_NOT_SUPPORTED);
 }
 
 CK_RV
@@ -46,7 +35,7 @@ ct_C_SignEncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG u
     (void)ulPartLen;
     (void)pEncryptedPart;
     (void)pulEncryptedPartLen;
-    return unsupported(__func__, hSession);
+    return gate_stub(__func__, hSession, CKR_FUNCTION_NOT_SUPPORTED);
 }
 
 CK_RV
@@ -58,5 +47,5 @@ ct_C_DecryptVerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncryptedPart,
     (void)ulEncryptedPartLen;
     (void)pPart;
     (void)pulPartLen;
-    return unsupported(__func__, hSession);
+    return gate_stub(__func__, hSession, CKR_FUNCTION_NOT_SUPPORTED);
 }

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -17,6 +18,8 @@ static void *gate_app_mutex;
 static bool gate_use_app;
 
 static struct library *gate_lib;   /* NULL: not initialized in this process */
+static unsigned long gate_epoch;   /* bumped by every successful C_Initialize */
+static unsigned gate_inflight;     /* calls working without the lock */
 static struct library *gate_stale; /* a library inherited across fork() */
 static pthread_once_t gate_once = PTHREAD_ONCE_INIT;
 
@@ -55,6 +58,7 @@ atfork_parent(void)
 static void
 atfork_child(void)
 {
+    gate_inflight = 0; /* the parent's other threads do not exist here */
     if (gate_lib != NULL) {
         gate_stale = gate_lib;
         gate_lib = NULL;
@@ -67,7 +71,7 @@ atfork_child(void)
     }
 }
 
-static void teardown_inlock(void);
+static void teardown(struct library *lib);
 
 /* At exit, before OpenSSL's own atexit cleanup (registered earlier, so it
  * runs later), release everything while OpenSSL is still alive. An
@@ -78,7 +82,10 @@ static void
 gate_atexit(void)
 {
     lock_take();
-    teardown_inlock();
+    struct library *lib = gate_lib;
+    gate_lib = NULL;
+    /* Threads still signing at exit: freeing their keys would crash them. */
+    if (gate_inflight == 0) teardown(lib);
     lock_drop();
 }
 
@@ -106,10 +113,9 @@ args_check(const CK_C_INITIALIZE_ARGS *a, bool *use_app)
 }
 
 static void
-teardown_inlock(void)
+teardown(struct library *lib)
 {
-    library_free(gate_lib);
-    gate_lib = NULL;
+    library_free(lib);
     mech_cleanup();
     ossl_cleanup();
 }
@@ -163,6 +169,7 @@ gate_initialize(const CK_C_INITIALIZE_ARGS *args)
     rv = library_start();
     if (rv == CKR_OK) {
         gate_use_app = use_app;
+        gate_epoch++;
     } else if (use_app) {
         gate_app.DestroyMutex(gate_app_mutex);
         gate_app_mutex = NULL;
@@ -179,7 +186,15 @@ gate_finalize(void)
         lock_drop();
         return CKR_CRYPTOKI_NOT_INITIALIZED;
     }
-    teardown_inlock();
+    struct library *lib = gate_lib;
+    gate_lib = NULL; /* new calls fail; calls working unlocked finish */
+    while (gate_inflight > 0) {
+        lock_drop();
+        struct timespec ts = {0, 1000000L};
+        nanosleep(&ts, NULL);
+        lock_take();
+    }
+    teardown(lib);
     bool app = gate_use_app;
     void *m = gate_app_mutex;
     lock_drop();
@@ -197,6 +212,7 @@ gate_enter(struct gate *g, const char *fn)
     g->fn = fn;
     g->sess = NULL;
     g->held = false;
+    g->inflight = false;
     lock_take();
     if (gate_lib == NULL) {
         lock_drop();
@@ -204,6 +220,7 @@ gate_enter(struct gate *g, const char *fn)
         return CKR_CRYPTOKI_NOT_INITIALIZED;
     }
     g->lib = gate_lib;
+    g->epoch = gate_epoch;
     g->held = true;
     return CKR_OK;
 }
@@ -220,6 +237,12 @@ gate_enter_session(struct gate *g, const char *fn, CK_SESSION_HANDLE h)
 CK_RV
 gate_leave(struct gate *g, CK_RV rv)
 {
+    if (g->inflight) {
+        if (!g->held) lock_take();
+        g->held = true;
+        gate_inflight--;
+        g->inflight = false;
+    }
     if (g->held) lock_drop();
     g->held = false;
     if (log_enabled(LOG_DEBUG)) log_debug("%s -> 0x%08lx", g->fn, (unsigned long)rv);
@@ -229,7 +252,11 @@ gate_leave(struct gate *g, CK_RV rv)
 void
 gate_unlock(struct gate *g)
 {
-    if (g->held) lock_drop();
+    if (g->held) {
+        if (!g->inflight) gate_inflight++;
+        g->inflight = true;
+        lock_drop();
+    }
     g->held = false;
     g->sess = NULL;
 }
@@ -239,7 +266,15 @@ gate_relock(struct gate *g, CK_SESSION_HANDLE h)
 {
     lock_take();
     g->held = true;
-    if (gate_lib == NULL || gate_lib != g->lib) return CKR_CRYPTOKI_NOT_INITIALIZED;
+    if (gate_lib == NULL || gate_epoch != g->epoch) return CKR_CRYPTOKI_NOT_INITIALIZED;
     g->sess = library_session_get(g->lib, h);
     return g->sess ? CKR_OK : CKR_SESSION_HANDLE_INVALID;
+}
+
+CK_RV
+gate_stub(const char *fn, CK_SESSION_HANDLE h, CK_RV rv)
+{
+    struct gate g;
+    CK_RV r = gate_enter_session(&g, fn, h);
+    return gate_leave(&g, r == CKR_OK ? rv : r);
 }

@@ -22,7 +22,9 @@ struct gate {
     struct library *lib;
     struct session *sess;
     const char *fn;
+    unsigned long epoch; /* which C_Initialize the call entered under */
     bool held;
+    bool inflight; /* released the lock for lock-free work; counted */
 };
 
 /* C_Initialize / C_Finalize. */
@@ -39,9 +41,16 @@ CK_RV gate_leave(struct gate *g, CK_RV rv);
 
 /* Drop / retake the lock around lock-free work. gate_relock() re-resolves
  * g->sess from h: CKR_SESSION_HANDLE_INVALID if it was closed meanwhile,
- * CKR_CRYPTOKI_NOT_INITIALIZED if the library was finalized. */
+ * CKR_CRYPTOKI_NOT_INITIALIZED if the library was finalized (and perhaps
+ * initialized again). Such work is counted from gate_unlock() to
+ * gate_leave(): C_Finalize waits for it to end before it frees the keys and
+ * the OpenSSL context the work may still be using. */
 void gate_unlock(struct gate *g);
 CK_RV gate_relock(struct gate *g, CK_SESSION_HANDLE h);
+
+/* The body of an entry point offering nothing yet: initialization and the
+ * session are checked first, then rv. */
+CK_RV gate_stub(const char *fn, CK_SESSION_HANDLE h, CK_RV rv);
 
 #define GATE_ENTER(g) gate_enter((g), __func__)
 #define GATE_ENTER_SESSION(g, h) gate_enter_session((g), __func__, (h))

@@ -19,6 +19,7 @@ generate(const char *fn, CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, struct attr_se
      * as a bad attribute value (CKR_KEY_SIZE_RANGE is not in its list). */
     if (rv == CKR_KEY_SIZE_RANGE) rv = CKR_ATTRIBUTE_VALUE_INVALID;
     CK_RV back = gate_relock(&g, h);
+    if (back == CKR_SESSION_HANDLE_INVALID) back = CKR_SESSION_CLOSED;
     if (rv == CKR_OK) rv = back;
     if (rv != CKR_OK) goto fail;
     /* Publishing checks the session's access again: the login may have
@@ -70,10 +71,7 @@ ct_C_GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 static CK_RV
 no_mechanism(const char *fn, CK_SESSION_HANDLE h, CK_MECHANISM_PTR m)
 {
-    struct gate g;
-    CK_RV rv = gate_enter_session(&g, fn, h);
-    if (rv == CKR_OK) rv = m == NULL ? CKR_ARGUMENTS_BAD : CKR_MECHANISM_INVALID;
-    return gate_leave(&g, rv);
+    return gate_stub(fn, h, m == NULL ? CKR_ARGUMENTS_BAD : CKR_MECHANISM_INVALID);
 }
 
 CK_RV

@@ -2,17 +2,6 @@
 #include "pkcs11/entry.h"
 #include "pkcs11/gate.h"
 
-/* Initialization and the session are still checked first, so callers get
- * the same answers before C_Initialize as from every other function. */
-static CK_RV
-unsupported(const char *fn, CK_SESSION_HANDLE h)
-{
-    struct gate g;
-    CK_RV rv = gate_enter_session(&g, fn, h);
-    if (rv == CKR_OK) rv = CKR_FUNCTION_NOT_SUPPORTED;
-    return gate_leave(&g, rv);
-}
-
 CK_RV
 ct_C_MessageEncryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
                         CK_OBJECT_HANDLE hKey)
@@ -20,7 +9,7 @@ ct_C_MessageEncryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
     /* 3.0 §5.19-§5.22 */
     (void)pMechanism;
     (void)hKey;
-    return unsupported(__func__, hSession);
+    return gate_stub(__func__, hSession, CKR_FUNCTION_NOT_SUPPORTED);
 }
 
 CK_RV
@@ -38,7 +27,7 @@ ct_C_EncryptMessage(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG
     (void)ulPlaintextLen;
     (void)pCiphertext;
     (void)pulCiphertextLen;
-    return unsupported(__func__, hSession);
+    return gate_stub(__func__, hSession, CKR_FUNCTION_NOT_SUPPORTED);
 }
 
 CK_RV
@@ -51,7 +40,7 @@ ct_C_EncryptMessageBegin(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
     (void)ulParameterLen;
     (void)pAssociatedData;
     (void)ulAssociatedDataLen;
-    return unsupported(__func__, hSession);
+    return gate_stub(__func__, hSession, CKR_FUNCTION_NOT_SUPPORTED);
 }
 
 CK_RV
@@ -68,7 +57,7 @@ ct_C_EncryptMessageNext(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_U
     (void)pCiphertextPart;
     (void)pulCiphertextPartLen;
     (void)flags;
-    return unsupported(__func__, hSession);
+    return gate_stub(__func__, hSession, CKR_FUNCTION_NOT_SUPPORTED);
 }
 
 CK_RV
@@ -76,7 +65,7 @@ ct_C_MessageEncryptFinal(CK_SESSION_HANDLE hSession)
 {
     /* 3.0 §5.19-§5.22 */
 
-    return unsupported(__func__, hSession);
+    return gate_stub(__func__, hSession, CKR_FUNCTION_NOT_SUPPORTED);
 }
 
 CK_RV
@@ -86,7 +75,7 @@ ct_C_MessageDecryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
     /* 3.0 §5.19-§5.22 */
     (void)pMechanism;
     (void)hKey;
-    return unsupported(__func__, hSession);
+    return gate_stub(__func__, hSession, CKR_FUNCTION_NOT_SUPPORTED);
 }
 
 CK_RV
@@ -104,7 +93,7 @@ ct_C_DecryptMessage(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG
     (void)ulCiphertextLen;
     (void)pPlaintext;
     (void)pulPlaintextLen;
-    return unsupported(__func__, hSession);
+    return gate_stub(__func__, hSession, CKR_FUNCTION_NOT_SUPPORTED);
 }
 
 CK_RV
@@ -117,7 +106,7 @@ ct_C_DecryptMessageBegin(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
     (void)ulParameterLen;
     (void)pAssociatedData;
     (void)ulAssociatedDataLen;
-    return unsupported(__func__, hSession);
+    return gate_stub(__func__, hSession, CKR_FUNCTION_NOT_SUPPORTED);
 }
 
 CK_RV
@@ -134,7 +123,7 @@ ct_C_DecryptMessageNext(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_U
     (void)pPlaintextPart;
     (void)pulPlaintextPartLen;
     (void)flags;
-    return unsupported(__func__, hSession);
+    return gate_stub(__func__, hSession, CKR_FUNCTION_NOT_SUPPORTED);
 }
 
 CK_RV
@@ -142,7 +131,7 @@ ct_C_MessageDecryptFinal(CK_SESSION_HANDLE hSession)
 {
     /* 3.0 §5.19-§5.22 */
 
-    return unsupported(__func__, hSession);
+    return gate_stub(__func__, hSession, CKR_FUNCTION_NOT_SUPPORTED);
 }
 
 CK_RV
@@ -151,7 +140,7 @@ ct_C_MessageSignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK
     /* 3.0 §5.19-§5.22 */
     (void)pMechanism;
     (void)hKey;
-    return unsupported(__func__, hSession);
+    return gate_stub(__func__, hSession, CKR_FUNCTION_NOT_SUPPORTED);
 }
 
 CK_RV
@@ -166,7 +155,7 @@ ct_C_SignMessage(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ul
     (void)ulDataLen;
     (void)pSignature;
     (void)pulSignatureLen;
-    return unsupported(__func__, hSession);
+    return gate_stub(__func__, hSession, CKR_FUNCTION_NOT_SUPPORTED);
 }
 
 CK_RV
@@ -175,7 +164,7 @@ ct_C_SignMessageBegin(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULO
     /* 3.0 §5.19-§5.22 */
     (void)pParameter;
     (void)ulParameterLen;
-    return unsupported(__func__, hSession);
+    return gate_stub(__func__, hSession, CKR_FUNCTION_NOT_SUPPORTED);
 }
 
 CK_RV
@@ -190,7 +179,7 @@ ct_C_SignMessageNext(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULON
     (void)ulDataLen;
     (void)pSignature;
     (void)pulSignatureLen;
-    return unsupported(__func__, hSession);
+    return gate_stub(__func__, hSession, CKR_FUNCTION_NOT_SUPPORTED);
 }
 
 CK_RV
@@ -198,7 +187,7 @@ ct_C_MessageSignFinal(CK_SESSION_HANDLE hSession)
 {
     /* 3.0 §5.19-§5.22 */
 
-    return unsupported(__func__, hSession);
+    return gate_stub(__func__, hSession, CKR_FUNCTION_NOT_SUPPORTED);
 }
 
 CK_RV
@@ -208,7 +197,7 @@ ct_C_MessageVerifyInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
     /* 3.0 §5.19-§5.22 */
     (void)pMechanism;
     (void)hKey;
-    return unsupported(__func__, hSession);
+    return gate_stub(__func__, hSession, CKR_FUNCTION_NOT_SUPPORTED);
 }
 
 CK_RV
@@ -223,7 +212,7 @@ ct_C_VerifyMessage(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG 
     (void)ulDataLen;
     (void)pSignature;
     (void)ulSignatureLen;
-    return unsupported(__func__, hSession);
+    return gate_stub(__func__, hSession, CKR_FUNCTION_NOT_SUPPORTED);
 }
 
 CK_RV
@@ -232,7 +221,7 @@ ct_C_VerifyMessageBegin(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_U
     /* 3.0 §5.19-§5.22 */
     (void)pParameter;
     (void)ulParameterLen;
-    return unsupported(__func__, hSession);
+    return gate_stub(__func__, hSession, CKR_FUNCTION_NOT_SUPPORTED);
 }
 
 CK_RV
@@ -247,7 +236,7 @@ ct_C_VerifyMessageNext(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_UL
     (void)ulDataLen;
     (void)pSignature;
     (void)ulSignatureLen;
-    return unsupported(__func__, hSession);
+    return gate_stub(__func__, hSession, CKR_FUNCTION_NOT_SUPPORTED);
 }
 
 CK_RV
@@ -255,5 +244,5 @@ ct_C_MessageVerifyFinal(CK_SESSION_HANDLE hSession)
 {
     /* 3.0 §5.19-§5.22 */
 
-    return unsupported(__func__, hSession);
+    return gate_stub(__func__, hSession, CKR_FUNCTION_NOT_SUPPORTED);
 }

@@ -1,4 +1,6 @@
 /* object.c: object management, PKCS#11 3.0 §5.7. */
+#include <string.h>
+
 #include "core/find.h"
 #include "core/manage.h"
 #include "pkcs11/entry.h"
@@ -110,12 +112,43 @@ ct_C_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
     return gate_leave(&g, rv);
 }
 
+/* A search template may name a type twice (C_FindObjectsInit may not
+ * answer CKR_TEMPLATE_INCONSISTENT): equal values are one condition,
+ * different values match nothing (*out = NULL). */
+static CK_RV
+template_in_find(CK_ATTRIBUTE_PTR t, CK_ULONG n, struct attr_set **out)
+{
+    if (t == NULL && n > 0) return CKR_ARGUMENTS_BAD;
+    struct attr_set *s = attr_set_new();
+    if (s == NULL) return CKR_HOST_MEMORY;
+    for (CK_ULONG i = 0; i < n; i++) {
+        if (t[i].pValue == NULL && t[i].ulValueLen > 0) {
+            attr_set_free(s);
+            return CKR_ARGUMENTS_BAD;
+        }
+        const struct attr *a = attr_set_find(s, t[i].type);
+        if (a != NULL &&
+            (a->len != t[i].ulValueLen || (a->len && memcmp(a->val, t[i].pValue, a->len) != 0))) {
+            attr_set_free(s);
+            *out = NULL;
+            return CKR_OK;
+        }
+        CK_RV rv = attr_set_put(s, t[i].type, t[i].pValue, t[i].ulValueLen);
+        if (rv != CKR_OK) {
+            attr_set_free(s);
+            return rv;
+        }
+    }
+    *out = s;
+    return CKR_OK;
+}
+
 CK_RV
 ct_C_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
 {
     /* §5.7.7 */
     struct attr_set *tmpl;
-    CK_RV rv = template_in(pTemplate, ulCount, &tmpl);
+    CK_RV rv = template_in_find(pTemplate, ulCount, &tmpl);
     if (rv != CKR_OK) return rv;
     struct gate g;
     rv = GATE_ENTER_SESSION(&g, hSession);

@@ -1,4 +1,5 @@
 /* session.c: session management and login, PKCS#11 3.0 §5.6. */
+#include "core/find.h"
 #include "pkcs11/entry.h"
 #include "pkcs11/gate.h"
 
@@ -164,10 +165,28 @@ ct_C_Logout(CK_SESSION_HANDLE hSession)
 CK_RV
 ct_C_SessionCancel(CK_SESSION_HANDLE hSession, CK_FLAGS flags)
 {
-    /* §5.6.4 */
-    (void)flags;
+    /* 3.0 §5.6.4: end the operations the flags name. An operation running
+     * in another thread at this moment is detached from the session and
+     * ends with that call. */
+    static const struct {
+        CK_FLAGS flag;
+        enum op_kind kind;
+    } map[] = {{CKF_SIGN, OP_SIGN},
+               {CKF_VERIFY, OP_VERIFY},
+               {CKF_ENCRYPT, OP_ENCRYPT},
+               {CKF_DECRYPT, OP_DECRYPT},
+               {CKF_DIGEST, OP_DIGEST}};
     struct gate g;
     CK_RV rv = GATE_ENTER_SESSION(&g, hSession);
-    if (rv == CKR_OK) rv = CKR_FUNCTION_NOT_SUPPORTED;
-    return gate_leave(&g, rv);
+    if (rv != CKR_OK) return gate_leave(&g, rv);
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (!(flags & map[i].flag)) continue;
+        op_free(g.sess->ops[map[i].kind]);
+        g.sess->ops[map[i].kind] = NULL;
+    }
+    if (flags & CKF_FIND_OBJECTS) {
+        find_free(g.sess->find);
+        g.sess->find = NULL;
+    }
+    return gate_leave(&g, CKR_OK);
 }

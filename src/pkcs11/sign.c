@@ -78,12 +78,10 @@ ct_C_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG ul
 CK_RV
 ct_C_SignRecoverInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 {
-    /* §5.11.5: no mechanism with recovery is offered yet. */
+    /* §5.11.5: no mechanism with recovery is offered yet, so there is never
+     * an operation for a NULL mechanism (3.0: cancel) to end. */
     (void)hKey;
-    struct gate g;
-    CK_RV rv = GATE_ENTER_SESSION(&g, hSession);
-    if (rv == CKR_OK) rv = pMechanism == NULL ? CKR_ARGUMENTS_BAD : CKR_MECHANISM_INVALID;
-    return gate_leave(&g, rv);
+    return gate_stub(__func__, hSession, pMechanism == NULL ? CKR_OK : CKR_MECHANISM_INVALID);
 }
 
 CK_RV
@@ -95,22 +93,16 @@ ct_C_SignRecover(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataL
     (void)ulDataLen;
     (void)pSignature;
     (void)pulSignatureLen;
-    struct gate g;
-    CK_RV rv = GATE_ENTER_SESSION(&g, hSession);
-    if (rv == CKR_OK) rv = CKR_OPERATION_NOT_INITIALIZED;
-    return gate_leave(&g, rv);
+    return gate_stub(__func__, hSession, CKR_OPERATION_NOT_INITIALIZED);
 }
 
 CK_RV
 ct_C_VerifyRecoverInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
                        CK_OBJECT_HANDLE hKey)
 {
-    /* §5.12.5: no mechanism with recovery is offered yet. */
+    /* §5.12.5: as C_SignRecoverInit. */
     (void)hKey;
-    struct gate g;
-    CK_RV rv = GATE_ENTER_SESSION(&g, hSession);
-    if (rv == CKR_OK) rv = pMechanism == NULL ? CKR_ARGUMENTS_BAD : CKR_MECHANISM_INVALID;
-    return gate_leave(&g, rv);
+    return gate_stub(__func__, hSession, pMechanism == NULL ? CKR_OK : CKR_MECHANISM_INVALID);
 }
 
 CK_RV
@@ -122,8 +114,5 @@ ct_C_VerifyRecover(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG 
     (void)ulSignatureLen;
     (void)pData;
     (void)pulDataLen;
-    struct gate g;
-    CK_RV rv = GATE_ENTER_SESSION(&g, hSession);
-    if (rv == CKR_OK) rv = CKR_OPERATION_NOT_INITIALIZED;
-    return gate_leave(&g, rv);
+    return gate_stub(__func__, hSession, CKR_OPERATION_NOT_INITIALIZED);
 }

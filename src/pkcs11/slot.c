@@ -192,5 +192,8 @@ ct_C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulOldL
     else
         rv = store_tok_set_pin(s->tok->st, s->tok->user == CKU_SO ? CKU_SO : CKU_USER, pOldPin,
                                ulOldLen, pNewPin, ulNewLen);
+    /* No user PIN yet: no old PIN can match (C_SetPIN may not return
+     * CKR_USER_PIN_NOT_INITIALIZED). Nothing was counted. */
+    if (rv == CKR_USER_PIN_NOT_INITIALIZED) rv = CKR_PIN_INCORRECT;
     return gate_leave(&g, rv);
 }

@@ -340,6 +340,16 @@ START_TEST(operation_state_rules)
     ck_assert_uint_eq(p11->C_SignInit(s, &m, 999999), CKR_KEY_HANDLE_INVALID);
     CK_MECHANISM bogus = {0x7fffffffUL, NULL, 0};
     ck_assert_uint_eq(p11->C_SignInit(s, &bogus, priv), CKR_MECHANISM_INVALID);
+    /* C_SessionCancel ends the operations its flags name, and only those. */
+    ck_assert_uint_eq(p11->C_SignInit(s, &m, priv), CKR_OK);
+    ck_assert_uint_eq(p11->C_VerifyInit(s, &m, pub), CKR_OK);
+    ck_assert_uint_eq(p11->C_SessionCancel(s, CKF_SIGN), CKR_OK);
+    n = sizeof sig;
+    ck_assert_uint_eq(p11->C_Sign(s, (CK_BYTE_PTR)msg, 3, sig, &n), CKR_OPERATION_NOT_INITIALIZED);
+    ck_assert_uint_eq(p11->C_VerifyInit(s, &m, pub), CKR_OPERATION_ACTIVE);
+    ck_assert_uint_eq(p11->C_SessionCancel(s, CKF_VERIFY), CKR_OK);
+    /* Recover-Init with a NULL mechanism: nothing to cancel, CKR_OK (3.0). */
+    ck_assert_uint_eq(p11->C_SignRecoverInit(s, NULL, priv), CKR_OK);
     /* Multi-part calls on a single-part mechanism fail and end the operation. */
     CK_MECHANISM raw = {CKM_ECDSA, NULL, 0};
     ck_assert_uint_eq(p11->C_SignInit(s, &raw, priv), CKR_OK);

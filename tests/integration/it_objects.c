@@ -260,6 +260,17 @@ START_TEST(find_operation_states)
     ck_assert_uint_eq(p11->C_FindObjectsInit(s, NULL, 0), CKR_OPERATION_ACTIVE);
     ck_assert_uint_eq(p11->C_FindObjects(s, NULL, 4, &n), CKR_ARGUMENTS_BAD);
     ck_assert_uint_eq(p11->C_FindObjectsFinal(s), CKR_OK);
+    /* A type named twice: equal values are one condition; different ones
+     * match nothing (never CKR_TEMPLATE_INCONSISTENT, §5.7.7). */
+    data_object(s, "twice", false, false);
+    CK_ATTRIBUTE same[] = {{CKA_LABEL, "twice", 5}, {CKA_LABEL, "twice", 5}};
+    ck_assert_uint_eq(h_count(s, same, 2), 1);
+    CK_ATTRIBUTE clash[] = {{CKA_LABEL, "twice", 5}, {CKA_LABEL, "other", 5}};
+    ck_assert_uint_eq(h_count(s, clash, 2), 0);
+    /* C_SessionCancel ends the find operation. */
+    ck_assert_uint_eq(p11->C_FindObjectsInit(s, NULL, 0), CKR_OK);
+    ck_assert_uint_eq(p11->C_SessionCancel(s, CKF_FIND_OBJECTS), CKR_OK);
+    ck_assert_uint_eq(p11->C_FindObjects(s, h, 4, &n), CKR_OPERATION_NOT_INITIALIZED);
 }
 END_TEST
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -162,6 +163,49 @@ START_TEST(login_does_not_block_other_threads)
 }
 END_TEST
 
+struct gen_job {
+    CK_SESSION_HANDLE s;
+    CK_RV rv;
+};
+
+static void *
+gen_rsa4096(void *arg)
+{
+    struct gen_job *j = arg;
+    CK_MECHANISM m = {CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0};
+    CK_ULONG bits = 4096;
+    CK_ATTRIBUTE pt[] = {{CKA_MODULUS_BITS, &bits, sizeof bits}};
+    CK_OBJECT_HANDLE pub, priv;
+    j->rv = p11->C_GenerateKeyPair(j->s, &m, pt, 1, NULL, 0, &pub, &priv);
+    return NULL;
+}
+
+/* C_Finalize and C_Initialize while another thread generates a key without
+ * the lock: the generation ends with CKR_CRYPTOKI_NOT_INITIALIZED (not a
+ * crash, not a key in the new library), and old handles stay invalid. */
+START_TEST(finalize_during_unlocked_work)
+{
+    CK_C_INITIALIZE_ARGS a = {0};
+    a.flags = CKF_OS_LOCKING_OK;
+    ck_assert_uint_eq(p11->C_Initialize(&a), CKR_OK);
+    CK_SLOT_ID slot = h_token("fin");
+    struct gen_job j = {.s = h_session(slot, true, true)};
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, gen_rsa4096, &j), 0);
+    struct timespec ts = {0, 50 * 1000000L};
+    nanosleep(&ts, NULL);
+    ck_assert_uint_eq(p11->C_Finalize(NULL), CKR_OK);
+    ck_assert_uint_eq(p11->C_Initialize(&a), CKR_OK);
+    pthread_join(th, NULL);
+    ck_assert_uint_eq(j.rv, CKR_CRYPTOKI_NOT_INITIALIZED);
+    CK_SESSION_INFO si;
+    ck_assert_uint_eq(p11->C_GetSessionInfo(j.s, &si), CKR_SESSION_HANDLE_INVALID);
+    CK_SESSION_HANDLE s = h_session(slot, false, false);
+    ck_assert_uint_ne(s, j.s);
+    ck_assert_uint_eq(h_count(s, NULL, 0), 0);
+}
+END_TEST
+
 static CK_ULONG
 count_label(CK_SESSION_HANDLE s, const char *label)
 {
@@ -233,6 +277,7 @@ main(void)
     tcase_add_test(tc, four_threads_four_sessions);
     tcase_add_test(tc, other_process_changes_seen_at_next_find);
     tcase_add_test(tc, login_does_not_block_other_threads);
+    tcase_add_test(tc, finalize_during_unlocked_work);
     suite_add_tcase(s, tc);
     return h_run(s) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -124,6 +124,16 @@ START_TEST(init_pin_and_set_pin)
 {
     h_init();
     CK_SLOT_ID slot = h_token("pins");
+    /* Before any user PIN exists, C_SetPIN has no old PIN to match. */
+    CK_ULONG n = 0;
+    ck_assert_uint_eq(p11->C_GetSlotList(CK_TRUE, NULL, &n), CKR_OK);
+    CK_SLOT_ID bare = h_free_slot();
+    CK_UTF8CHAR lab[32];
+    label32(lab, "bare");
+    ck_assert_uint_eq(p11->C_InitToken(bare, (CK_UTF8CHAR_PTR)SO_PIN, 8, lab), CKR_OK);
+    CK_SESSION_HANDLE b = h_session(bare, true, false);
+    ck_assert_uint_eq(p11->C_SetPIN(b, (CK_UTF8CHAR_PTR) "1111", 4, (CK_UTF8CHAR_PTR) "2222", 4),
+                      CKR_PIN_INCORRECT);
     CK_SESSION_HANDLE s = h_session(slot, true, false);
     ck_assert_uint_eq(p11->C_InitPIN(s, (CK_UTF8CHAR_PTR) "5555", 4), CKR_USER_NOT_LOGGED_IN);
     ck_assert_uint_eq(p11->C_Login(s, CKU_SO, (CK_UTF8CHAR_PTR)SO_PIN, 8), CKR_OK);

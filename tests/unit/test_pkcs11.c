@@ -707,7 +707,7 @@ static const struct call calls[] = {
     E(C_GetInterfaceList, F_PREINIT),
     E(C_GetInterface, F_PREINIT),
     E(C_LoginUser, S),
-    E(C_SessionCancel, SU),
+    E(C_SessionCancel, S),
     E(C_MessageEncryptInit, SU),
     E(C_EncryptMessage, SU),
     E(C_EncryptMessageBegin, SU),
@@ -851,6 +851,19 @@ START_TEST(test_unsupported_functions)
     blen = sizeof bbuf;
     ck_assert_rv(f->C_Digest(c.h, data5, 5, bbuf, &blen), CKR_OK);
     ck_assert_uint_eq(blen, 32);
+
+    /* C_SessionCancel (3.0 §5.6.4) is optional; when offered it ends the
+     * operations its flags name, and only those. */
+    ck_assert_rv(f->C_DigestInit(c.h, &m_sha), CKR_OK);
+    ck_assert_rv(f->C_SignInit(c.h, &m_hmac, c.mac), CKR_OK);
+    CK_RV rv = f->C_SessionCancel(c.h, CKF_DIGEST);
+    if (rv == CKR_OK) {
+        ck_assert_rv(f->C_DigestFinal(c.h, NULL, &blen), CKR_OPERATION_NOT_INITIALIZED);
+        ck_assert_rv(f->C_SignFinal(c.h, NULL, &blen), CKR_OK);
+    } else {
+        ck_assert_rv(rv, CKR_FUNCTION_NOT_SUPPORTED);
+    }
+    ck_assert_rv(f->C_SignInit(c.h, NULL, c.mac), CKR_OK);
 
     CK_SLOT_ID s = 12345;
     ck_assert_rv(f->C_WaitForSlotEvent(CKF_DONT_BLOCK, &s, NULL), CKR_NO_EVENT);
