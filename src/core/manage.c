@@ -297,3 +297,20 @@ manage_op_init(struct library *lib, struct session *s, enum op_kind kind, const 
     if (rv != CKR_OK) return rv;
     return op_new_take(kind, mop, &s->ops[kind]);
 }
+
+CK_RV
+manage_digest_key(struct library *lib, struct session *s, CK_OBJECT_HANDLE hkey)
+{
+    struct op *op = s->ops[OP_DIGEST];
+    if (op == NULL) return CKR_OPERATION_NOT_INITIALIZED;
+    struct object *o = library_obj_lookup(lib, s, hkey);
+    const struct attr *v = o != NULL ? attr_set_find(o->attrs, CKA_VALUE) : NULL;
+    CK_RV rv = CKR_KEY_HANDLE_INVALID;
+    if (o != NULL && !object_is_key(o))
+        rv = CKR_KEY_HANDLE_INVALID;
+    else if (o != NULL && (o->cls != CKO_SECRET_KEY || v == NULL))
+        rv = CKR_KEY_INDIGESTIBLE;
+    else if (o != NULL)
+        rv = op_update(op, v->val, v->len, NULL, NULL);
+    return rv;
+}

@@ -40,4 +40,9 @@ CK_RV manage_gen_publish(struct library *lib, struct session *s, struct attr_set
 CK_RV manage_op_init(struct library *lib, struct session *s, enum op_kind kind,
                      const CK_MECHANISM *m, CK_OBJECT_HANDLE hkey);
 
+/* C_DigestKey: feed a secret key's value into the session's digest.
+ * CKR_OPERATION_NOT_INITIALIZED, CKR_KEY_HANDLE_INVALID,
+ * CKR_KEY_INDIGESTIBLE (not a secret key), CKR_FUNCTION_FAILED. */
+CK_RV manage_digest_key(struct library *lib, struct session *s, CK_OBJECT_HANDLE hkey);
+
 #endif

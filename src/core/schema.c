@@ -362,7 +362,7 @@ fill_defaults(struct attr_set *s, CK_OBJECT_CLASS cls, enum schema_op op, CK_MEC
     rv = put_default_bytes(s, CKA_ID);
     if (rv == CKR_OK) rv = put_default_bytes(s, CKA_START_DATE);
     if (rv == CKR_OK) rv = put_default_bytes(s, CKA_END_DATE);
-    if (rv == CKR_OK) rv = put_default_bytes(s, CKA_SUBJECT);
+    if (rv == CKR_OK && shape_rule(&sh, CKA_SUBJECT)) rv = put_default_bytes(s, CKA_SUBJECT);
     if (rv == CKR_OK) rv = attr_set_put_bool(s, CKA_LOCAL, op == SCHEMA_GENERATE);
     if (rv == CKR_OK && !attr_set_has(s, CKA_KEY_GEN_MECHANISM))
         rv = attr_set_put_ulong(s, CKA_KEY_GEN_MECHANISM,

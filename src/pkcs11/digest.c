@@ -1,4 +1,5 @@
 /* digest.c: message digesting, PKCS#11 3.0 §5.10. */
+#include "core/manage.h"
 #include "pkcs11/entry.h"
 #include "pkcs11/gate.h"
 #include "pkcs11/run.h"
@@ -32,12 +33,17 @@ ct_C_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPart
 CK_RV
 ct_C_DigestKey(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hKey)
 {
-    /* §5.10.4: digesting a secret key's value is not offered; the
-     * operation ends as every failed call does. */
-    (void)hKey;
-    struct run_args a = {.args_ok = false};
-    CK_RV rv = run_step(__func__, hSession, OP_DIGEST, STEP_UPDATE, &a);
-    return rv == CKR_ARGUMENTS_BAD ? CKR_KEY_INDIGESTIBLE : rv;
+    /* §5.10.4: the value of a secret key joins the digest (a hash of a few
+     * bytes: done under the lock). Any failure ends the operation. */
+    struct gate g;
+    CK_RV rv = GATE_ENTER_SESSION(&g, hSession);
+    if (rv != CKR_OK) return gate_leave(&g, rv);
+    rv = manage_digest_key(g.lib, g.sess, hKey);
+    if (rv != CKR_OK && rv != CKR_OPERATION_NOT_INITIALIZED) {
+        op_free(g.sess->ops[OP_DIGEST]);
+        g.sess->ops[OP_DIGEST] = NULL;
+    }
+    return gate_leave(&g, rv);
 }
 
 CK_RV

@@ -268,6 +268,19 @@ START_TEST(hmac_rfc4231_case2)
     ck_assert_uint_eq(p11->C_Verify(s, (CK_BYTE_PTR)data, strlen(data), mac, 32), CKR_OK);
     CK_ATTRIBUTE v = {CKA_VALUE, NULL, 0};
     ck_assert_uint_eq(p11->C_GetAttributeValue(s, key, &v, 1), CKR_ATTRIBUTE_SENSITIVE);
+    /* C_DigestKey hashes the value without revealing it. */
+    CK_MECHANISM sha = {CKM_SHA256, NULL, 0};
+    unsigned char want_digest[32];
+    EVP_Digest("Jefe", 4, want_digest, NULL, EVP_sha256(), NULL);
+    ck_assert_uint_eq(p11->C_DigestInit(s, &sha), CKR_OK);
+    ck_assert_uint_eq(p11->C_DigestKey(s, key), CKR_OK);
+    CK_BYTE d[32];
+    CK_ULONG dn = sizeof d;
+    ck_assert_uint_eq(p11->C_DigestFinal(s, d, &dn), CKR_OK);
+    ck_assert_int_eq(memcmp(d, want_digest, 32), 0);
+    ck_assert_uint_eq(p11->C_DigestInit(s, &sha), CKR_OK);
+    ck_assert_uint_eq(p11->C_DigestKey(s, 0xdeadbeef), CKR_KEY_HANDLE_INVALID);
+    ck_assert_uint_eq(p11->C_DigestFinal(s, d, &dn), CKR_OPERATION_NOT_INITIALIZED);
 }
 END_TEST
 
