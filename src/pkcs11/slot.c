@@ -156,6 +156,25 @@ ct_C_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen, CK_UT
     return gate_leave(&g, rv);
 }
 
+/* Run a PIN job's derivations without the lock (store.h). */
+static CK_RV
+pin_job(struct gate *g, CK_SESSION_HANDLE h, CK_USER_TYPE who, bool init,
+        const CK_UTF8CHAR *old_pin, CK_ULONG old_len, const CK_UTF8CHAR *new_pin, CK_ULONG new_len)
+{
+    struct store_pin_job *j = NULL;
+    CK_RV rv = store_tok_pin_begin(g->sess->tok->st, who, init, &j);
+    if (rv != CKR_OK) return rv;
+    gate_unlock(g);
+    CK_RV run = store_pin_job_run(j, old_pin, old_len, new_pin, new_len);
+    rv = gate_relock(g, h);
+    if (rv == CKR_SESSION_HANDLE_INVALID) rv = CKR_SESSION_CLOSED;
+    if (rv != CKR_OK) {
+        store_pin_job_free(j);
+        return rv;
+    }
+    return store_tok_pin_end(g->sess->tok->st, j, run);
+}
+
 CK_RV
 ct_C_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen)
 {
@@ -169,7 +188,7 @@ ct_C_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen
     else if (pPin == NULL || !pin_len_ok(ulPinLen))
         rv = CKR_PIN_LEN_RANGE;
     else
-        rv = store_tok_init_pin(g.sess->tok->st, pPin, ulPinLen);
+        rv = pin_job(&g, hSession, CKU_USER, true, NULL, 0, pPin, ulPinLen);
     return gate_leave(&g, rv);
 }
 
@@ -178,8 +197,6 @@ ct_C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulOldL
             CK_UTF8CHAR_PTR pNewPin, CK_ULONG ulNewLen)
 {
     /* §5.5.9: the SO's PIN in the R/W SO state, else the user's. */
-    if ((pOldPin == NULL && ulOldLen > 0) || (pNewPin == NULL && ulNewLen > 0))
-        return CKR_ARGUMENTS_BAD;
     if (pOldPin == NULL || pNewPin == NULL) return CKR_ARGUMENTS_BAD;
     struct gate g;
     CK_RV rv = GATE_ENTER_SESSION(&g, hSession);
@@ -190,8 +207,8 @@ ct_C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulOldL
     else if (!pin_len_ok(ulNewLen))
         rv = CKR_PIN_LEN_RANGE;
     else
-        rv = store_tok_set_pin(s->tok->st, s->tok->user == CKU_SO ? CKU_SO : CKU_USER, pOldPin,
-                               ulOldLen, pNewPin, ulNewLen);
+        rv = pin_job(&g, hSession, s->tok->user == CKU_SO ? CKU_SO : CKU_USER, false, pOldPin,
+                     ulOldLen, pNewPin, ulNewLen);
     /* No user PIN yet: no old PIN can match (C_SetPIN may not return
      * CKR_USER_PIN_NOT_INITIALIZED). Nothing was counted. */
     if (rv == CKR_USER_PIN_NOT_INITIALIZED) rv = CKR_PIN_INCORRECT;

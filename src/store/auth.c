@@ -267,52 +267,130 @@ store_tok_login(struct store_tok *t, CK_USER_TYPE who, const CK_UTF8CHAR *pin, C
     return store_tok_login_end(t, l, store_login_run(l, pin, pin_len));
 }
 
+/*
+ * PIN changes in three steps like the login, so the derivations (one for
+ * C_InitPIN, two for C_SetPIN) run without the caller's lock:
+ *   begin (lock held): snapshot the header and, for C_InitPIN, the master key;
+ *   run (no lock): unwrap with the old PIN if there is one, wrap the master
+ *       key under the new PIN into the job;
+ *   end (lock held): under the writer lock, check the wrap is still the one
+ *       the job read, then store the new wrap, or count the failure.
+ */
+struct store_pin_job {
+    struct hdr h; /* the header as read at begin */
+    enum hdr_who who;
+    bool init;     /* C_InitPIN: no old PIN; the key comes from the login */
+    uint32_t iter; /* iterations for the new wrap */
+    uint8_t *page; /* the master key, on its own page */
+    struct hdr_pin fresh;
+};
+
+void
+store_pin_job_free(struct store_pin_job *j)
+{
+    if (j == NULL) return;
+    auth_page_free(j->page);
+    free(j);
+}
+
+CK_RV
+store_tok_pin_begin(struct store_tok *t, CK_USER_TYPE who, bool init, struct store_pin_job **out)
+{
+    struct store_pin_job *j = calloc(1, sizeof *j);
+    CK_RV rv = CKR_HOST_MEMORY;
+    bool locked = false;
+    if (j == NULL || (j->page = auth_page_new()) == NULL) goto out;
+    j->init = init;
+    if ((rv = auth_who(init ? CKU_USER : who, &j->who)) != CKR_OK) goto out;
+    if ((rv = store_kdf_iter(t->s, &j->iter)) != CKR_OK) goto out;
+    rv = CKR_USER_NOT_LOGGED_IN;
+    if (init && t->mk == NULL) goto out;
+    if ((rv = store_tok_begin(t)) != CKR_OK) goto out;
+    locked = true;
+    j->h = t->h;
+    rv = CKR_USER_NOT_LOGGED_IN;
+    if (init && t->mk == NULL) goto out; /* re-initialized by another process */
+    if (init) memcpy(j->page, t->mk, HDR_KEY_LEN);
+    rv = CKR_USER_PIN_NOT_INITIALIZED;
+    if (!init && j->who == HDR_USER && !(j->h.flags & HDR_FLAG_USER_PIN)) goto out;
+    rv = CKR_PIN_LOCKED;
+    if (!init && j->h.fails[j->who] >= t->s->conf.max_pin_failures) goto out;
+    rv = CKR_OK;
+    *out = j;
+    j = NULL;
+out:
+    if (locked) store_tok_end(t);
+    store_pin_job_free(j);
+    return rv;
+}
+
+CK_RV
+store_pin_job_run(struct store_pin_job *j, const CK_UTF8CHAR *old_pin, CK_ULONG old_len,
+                  const CK_UTF8CHAR *new_pin, CK_ULONG new_len)
+{
+    if ((old_pin == NULL && old_len) || (new_pin == NULL && new_len)) return CKR_ARGUMENTS_BAD;
+    if (!j->init) {
+        CK_RV rv = hdr_unwrap(&j->h, j->who, old_pin, old_len, j->page);
+        if (rv != CKR_OK) return rv;
+    }
+    struct hdr nh = j->h;
+    CK_RV rv = hdr_wrap(&nh, j->who, new_pin, new_len, j->iter, j->page);
+    if (rv == CKR_OK) j->fresh = nh.pin[j->who];
+    return rv;
+}
+
+CK_RV
+store_tok_pin_end(struct store_tok *t, struct store_pin_job *j, CK_RV run_rv)
+{
+    CK_RV rv = run_rv;
+    bool locked = false;
+    if (rv != CKR_OK && rv != CKR_PIN_INCORRECT) goto out;
+    if ((rv = store_tok_begin(t)) != CKR_OK) goto out;
+    locked = true;
+    struct hdr nh = t->h;
+    rv = CKR_PIN_INCORRECT;
+    /* C_InitPIN replaces whatever user wrap exists; only a re-initialized
+     * token (new seed) voids it. A PIN change needs the wrap it verified. */
+    if (j->init ? memcmp(nh.seed, j->h.seed, sizeof nh.seed) != 0
+                : !auth_same_wrap(&j->h, &nh, j->who)) {
+        log_warn("token %s: the PIN changed meanwhile; try again", t->name);
+        goto out;
+    }
+    if (run_rv == CKR_PIN_INCORRECT) {
+        if (nh.fails[j->who] < UINT32_MAX) nh.fails[j->who]++;
+        rv = store_tok_hdr_save(t, &nh);
+        if (rv == CKR_OK) rv = CKR_PIN_INCORRECT;
+        goto out;
+    }
+    nh.pin[j->who] = j->fresh;
+    nh.fails[j->who] = 0;
+    if (j->init) nh.flags |= HDR_FLAG_USER_PIN;
+    rv = store_tok_hdr_save(t, &nh);
+out:
+    if (locked) store_tok_end(t);
+    store_pin_job_free(j);
+    return rv;
+}
+
 CK_RV
 store_tok_init_pin(struct store_tok *t, const CK_UTF8CHAR *pin, CK_ULONG pin_len)
 {
-    struct hdr nh;
-    uint32_t iter;
+    struct store_pin_job *j = NULL;
     if (pin == NULL && pin_len) return CKR_ARGUMENTS_BAD;
-    if (t->mk == NULL) return CKR_USER_NOT_LOGGED_IN;
-    CK_RV rv = store_kdf_iter(t->s, &iter);
+    CK_RV rv = store_tok_pin_begin(t, CKU_USER, true, &j);
     if (rv != CKR_OK) return rv;
-    if ((rv = store_tok_begin(t)) != CKR_OK) return rv;
-    if (t->mk == NULL) { /* re-initialized by another process */
-        rv = CKR_USER_NOT_LOGGED_IN;
-        goto out;
-    }
-    nh = t->h;
-    if ((rv = hdr_wrap(&nh, HDR_USER, pin, pin_len, iter, t->mk)) != CKR_OK) goto out;
-    nh.flags |= HDR_FLAG_USER_PIN;
-    nh.fails[HDR_USER] = 0;
-    rv = store_tok_hdr_save(t, &nh);
-out:
-    store_tok_end(t);
-    return rv;
+    return store_tok_pin_end(t, j, store_pin_job_run(j, NULL, 0, pin, pin_len));
 }
 
 CK_RV
 store_tok_set_pin(struct store_tok *t, CK_USER_TYPE who, const CK_UTF8CHAR *old_pin,
                   CK_ULONG old_len, const CK_UTF8CHAR *new_pin, CK_ULONG new_len)
 {
-    enum hdr_who w;
-    struct hdr nh;
-    uint8_t mk[HDR_KEY_LEN];
-    uint32_t iter;
-    CK_RV rv = auth_who(who, &w);
-    if (rv != CKR_OK || (old_pin == NULL && old_len) || (new_pin == NULL && new_len))
-        return CKR_ARGUMENTS_BAD;
-    if ((rv = store_kdf_iter(t->s, &iter)) != CKR_OK) return rv;
-    if ((rv = store_tok_begin(t)) != CKR_OK) return rv;
-    rv = auth_verify(t, &nh, w, old_pin, old_len, mk, true);
-    if (rv == CKR_OK) rv = hdr_wrap(&nh, w, new_pin, new_len, iter, mk);
-    if (rv == CKR_OK) {
-        nh.fails[w] = 0;
-        rv = store_tok_hdr_save(t, &nh);
-    }
-    store_tok_end(t);
-    wipe(mk, sizeof mk);
-    return rv;
+    struct store_pin_job *j = NULL;
+    if ((old_pin == NULL && old_len) || (new_pin == NULL && new_len)) return CKR_ARGUMENTS_BAD;
+    CK_RV rv = store_tok_pin_begin(t, who, false, &j);
+    if (rv != CKR_OK) return rv;
+    return store_tok_pin_end(t, j, store_pin_job_run(j, old_pin, old_len, new_pin, new_len));
 }
 
 /* The header of a re-initialized token: same slot and serial, new label,

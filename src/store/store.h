@@ -142,6 +142,20 @@ CK_RV store_tok_init_pin(struct store_tok *t, const CK_UTF8CHAR *pin, CK_ULONG p
 CK_RV store_tok_set_pin(struct store_tok *t, CK_USER_TYPE who, const CK_UTF8CHAR *old_pin,
                         CK_ULONG old_len, const CK_UTF8CHAR *new_pin, CK_ULONG new_len);
 
+/* C_InitPIN (init) and C_SetPIN in three steps, as the login:
+ * begin and end with the caller's lock held, run without it. begin: the
+ * returns of the one-step functions; run: CKR_OK, CKR_PIN_INCORRECT,
+ * CKR_ARGUMENTS_BAD, CKR_FUNCTION_FAILED; end (takes j): a failure is
+ * counted, a success stores the new wrap; a PIN changed by another process
+ * meanwhile gives CKR_PIN_INCORRECT. */
+struct store_pin_job;
+CK_RV store_tok_pin_begin(struct store_tok *t, CK_USER_TYPE who, bool init,
+                          struct store_pin_job **out);
+CK_RV store_pin_job_run(struct store_pin_job *j, const CK_UTF8CHAR *old_pin, CK_ULONG old_len,
+                        const CK_UTF8CHAR *new_pin, CK_ULONG new_len);
+CK_RV store_tok_pin_end(struct store_tok *t, struct store_pin_job *j, CK_RV run_rv);
+void store_pin_job_free(struct store_pin_job *j);
+
 /* A counter that changes whenever any record of the token is created,
  * updated or destroyed, by any process. One small read; no scan. */
 CK_RV store_tok_generation(struct store_tok *t, uint64_t *gen);

@@ -152,14 +152,25 @@ START_TEST(login_does_not_block_other_threads)
     struct worker w = {.slot = s1, .priv = priv, .pub = pub};
     pthread_t th;
     ck_assert_int_eq(pthread_create(&th, NULL, sign_until_stopped, &w), 0);
-    CK_SESSION_HANDLE other = h_session(s2, false, false);
+    CK_SESSION_HANDLE other = h_session(s2, true, false);
     in_login = 1;
     ck_assert_uint_eq(p11->C_Login(other, CKU_USER, (CK_UTF8CHAR_PTR)USER_PIN, 4), CKR_OK);
+    in_login = 0;
+    int during_login = signed_during_login;
+    /* C_SetPIN derives twice (old and new PIN): also without the lock. */
+    signed_during_login = 0;
+    in_login = 1;
+    ck_assert_uint_eq(p11->C_SetPIN(other, (CK_UTF8CHAR_PTR)USER_PIN, 4, (CK_UTF8CHAR_PTR) "5678", 4),
+                      CKR_OK);
     in_login = 0;
     stop_signing = 1;
     pthread_join(th, NULL);
     ck_assert_int_eq(w.failures, 0);
+    ck_assert_int_ge(during_login, 10);
     ck_assert_int_ge(signed_during_login, 10);
+    /* The new PIN is the PIN. */
+    ck_assert_uint_eq(p11->C_Logout(other), CKR_OK);
+    ck_assert_uint_eq(p11->C_Login(other, CKU_USER, (CK_UTF8CHAR_PTR) "5678", 4), CKR_OK);
 }
 END_TEST
 
