@@ -286,7 +286,9 @@ manage_op_init(struct library *lib, struct session *s, enum op_kind kind, const 
     CK_RV rv;
     if (kind != OP_DIGEST) {
         struct object *o = library_obj_lookup(lib, s, hkey);
-        if (o == NULL) return CKR_KEY_HANDLE_INVALID;
+        /* §5.1.6: "a valid handle for an object which is not a key" is
+         * CKR_KEY_HANDLE_INVALID. */
+        if (o == NULL || !object_is_key(o)) return CKR_KEY_HANDLE_INVALID;
         rv = key_check(d, kind, o);
         if (rv == CKR_OK) rv = object_key_get(o, &key);
         if (rv != CKR_OK) return rv;

@@ -53,8 +53,8 @@ CK_RV token_sync_inlock(struct token *t);
  * spec and return CKR_OK, CKR_USER_ALREADY_LOGGED_IN,
  * CKR_USER_ANOTHER_ALREADY_LOGGED_IN, CKR_SESSION_READ_ONLY_EXISTS,
  * CKR_USER_PIN_NOT_INITIALIZED, CKR_PIN_INCORRECT, CKR_PIN_LOCKED,
- * CKR_USER_TYPE_INVALID, CKR_OPERATION_NOT_INITIALIZED (context-specific
- * without an operation), CKR_DEVICE_ERROR, CKR_HOST_MEMORY. */
+ * CKR_USER_TYPE_INVALID (CKU_CONTEXT_SPECIFIC is answered by the caller),
+ * CKR_DEVICE_ERROR, CKR_HOST_MEMORY. */
 CK_RV token_login_inlock(struct token *t, CK_USER_TYPE who, const CK_UTF8CHAR *pin, CK_ULONG len);
 /* The same in two halves around store_login_run(), which the caller runs
  * without the library lock: begin checks the state matrix and starts the

@@ -1631,9 +1631,7 @@ START_TEST(test_manage_op_init_precedence)
                  CKR_MECHANISM_PARAM_INVALID);
     ck_assert_ptr_null(sess(lib, h)->ops[OP_ENCRYPT]);
     /* A data object is no key. */
-    CK_RV rv = op_init(lib, h, OP_SIGN, CKM_ECDSA, data);
-    ck_assert_msg(rv == CKR_KEY_HANDLE_INVALID || rv == CKR_KEY_TYPE_INCONSISTENT,
-                  "data object as a key: 0x%lx", rv);
+    ck_assert_rv(op_init(lib, h, OP_SIGN, CKM_ECDSA, data), CKR_KEY_HANDLE_INVALID);
     /* One operation of a kind at a time. */
     CK_MECHANISM sha = {CKM_SHA256, NULL, 0};
     ck_assert_rv(manage_op_init(lib, sess(lib, h), OP_DIGEST, &sha, CK_INVALID_HANDLE), CKR_OK);
