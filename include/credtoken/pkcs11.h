@@ -48,6 +48,35 @@
 #define CKM_HKDF_KEY_GEN 0x0000402cUL
 #endif
 
+/* ---- PKCS#11 3.0 current mechanisms §2.42 HKDF, §2.3.14 EdDSA ---- */
+#ifndef CKF_HKDF_SALT_NULL
+#define CKF_HKDF_SALT_NULL 0x00000001UL
+#define CKF_HKDF_SALT_DATA 0x00000002UL
+#define CKF_HKDF_SALT_KEY 0x00000004UL
+#endif
+#ifndef CKK_HKDF
+#define CKK_HKDF 0x00000042UL
+#endif
+typedef struct CK_HKDF_PARAMS {
+    CK_BBOOL bExtract;
+    CK_BBOOL bExpand;
+    CK_MECHANISM_TYPE prfHashMechanism;
+    CK_ULONG ulSaltType;
+    CK_BYTE_PTR pSalt;
+    CK_ULONG ulSaltLen;
+    CK_OBJECT_HANDLE hSaltKey;
+    CK_BYTE_PTR pInfo;
+    CK_ULONG ulInfoLen;
+} CK_HKDF_PARAMS;
+typedef CK_HKDF_PARAMS *CK_HKDF_PARAMS_PTR;
+
+typedef struct CK_EDDSA_PARAMS {
+    CK_BBOOL phFlag;
+    CK_ULONG ulContextDataLen;
+    CK_BYTE_PTR pContextData;
+} CK_EDDSA_PARAMS;
+typedef CK_EDDSA_PARAMS *CK_EDDSA_PARAMS_PTR;
+
 /* ---- PKCS#11 3.0 §5.6.4 C_SessionCancel: the mechanism flags, plus ---- */
 #ifndef CKF_FIND_OBJECTS
 #define CKF_FIND_OBJECTS 0x00000040UL

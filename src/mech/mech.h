@@ -114,6 +114,8 @@ enum mech_fn {
     MECH_ENCRYPT,
     MECH_DECRYPT,
     MECH_DIGEST,
+    MECH_SIGN_RECOVER,   /* CKF_SIGN_RECOVER: one-shot, like MECH_SIGN */
+    MECH_VERIFY_RECOVER, /* CKF_VERIFY_RECOVER: one-shot; in = signature, out = data */
 };
 
 /* CKF_SIGN, CKF_VERIFY... for the function. */
@@ -167,6 +169,63 @@ CK_RV mech_op_verify(struct mech_op *op, const CK_BYTE *data, CK_ULONG data_len,
                      const CK_BYTE *sig, CK_ULONG sig_len);
 CK_RV mech_op_verify_final(struct mech_op *op, const CK_BYTE *sig, CK_ULONG sig_len);
 
+/* An independent copy of an operation in its current state (for
+ * C_GetOperationState / C_SetOperationState: digest, sign and verify, single-
+ * or multi-part, before any output was produced). The copy holds its own key
+ * reference. CKR_OK, CKR_HOST_MEMORY, CKR_STATE_UNSAVEABLE (a family or
+ * state that cannot be copied). */
+CK_RV mech_op_dup(const struct mech_op *op, struct mech_op **out);
+/* The descriptor and function the operation was started with. */
+const struct mech_desc *mech_op_desc(const struct mech_op *op);
+enum mech_fn mech_op_fn(const struct mech_op *op);
+
+/* ---- wrapping, unwrapping and derivation ---- */
+
+/* The byte form in which a key travels inside a wrap: a secret key's
+ * CKA_VALUE, or a private key's PKCS#8 PrivateKeyInfo (DER). *out is heap
+ * memory the caller must wipe_free(*out, *len). CKR_OK, CKR_HOST_MEMORY,
+ * CKR_KEY_NOT_WRAPPABLE (a class or key type that cannot travel),
+ * CKR_FUNCTION_FAILED. */
+CK_RV mech_key_export(const struct attr_set *attrs, uint8_t **out, size_t *len);
+/* The reverse, for C_UnwrapKey: add the key material of a key of class cls
+ * and key type kt from its travelling form to attrs (secret: CKA_VALUE and
+ * CKA_VALUE_LEN; private: the attributes mech_key_complete() would make,
+ * with a PKCS#8 whose algorithm must match kt). CKR_OK, CKR_HOST_MEMORY,
+ * CKR_WRAPPED_KEY_INVALID (does not parse or does not match kt),
+ * CKR_TEMPLATE_INCONSISTENT (a class/type that cannot be unwrapped). */
+CK_RV mech_key_import(CK_OBJECT_CLASS cls, CK_KEY_TYPE kt, const uint8_t *in, size_t len,
+                      struct attr_set *attrs);
+
+/* C_WrapKey's cipher: encrypt in (a key's travelling form) with the
+ * wrapping key under mechanism m: CKM_AES_KEY_WRAP (RFC 3394; in must be a
+ * multiple of 8 bytes, at least 16), CKM_AES_KEY_WRAP_PAD (RFC 5649),
+ * CKM_RSA_PKCS_OAEP and CKM_RSA_PKCS (public key), and the AES block modes
+ * (ECB/CBC need whole blocks; CBC_PAD any length; GCM). out NULL: *out_len
+ * receives the exact length. CKR_OK, CKR_BUFFER_TOO_SMALL (with the
+ * length), CKR_MECHANISM_INVALID (d cannot wrap), CKR_MECHANISM_PARAM_INVALID,
+ * CKR_KEY_SIZE_RANGE / CKR_KEY_NOT_WRAPPABLE (in too long or badly sized),
+ * CKR_WRAPPING_KEY_TYPE_INCONSISTENT, CKR_FUNCTION_FAILED. */
+CK_RV mech_wrap(const struct mech_desc *d, const CK_MECHANISM *m, struct mech_key *wrapping,
+                const uint8_t *in, size_t in_len, uint8_t *out, size_t *out_len);
+/* C_UnwrapKey's cipher: decrypt into heap memory (*out, wipe_free).
+ * CKR_OK, CKR_HOST_MEMORY, CKR_MECHANISM_INVALID, CKR_MECHANISM_PARAM_INVALID,
+ * CKR_WRAPPED_KEY_INVALID (integrity or padding failure),
+ * CKR_WRAPPED_KEY_LEN_RANGE, CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT,
+ * CKR_FUNCTION_FAILED. */
+CK_RV mech_unwrap(const struct mech_desc *d, const CK_MECHANISM *m, struct mech_key *unwrapping,
+                  const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_len);
+
+/* C_DeriveKey: CKM_ECDH1_DERIVE (base: EC private key; CK_ECDH1_DERIVE_PARAMS
+ * with kdf CKD_NULL or CKD_SHA*_KDF, pPublicData the peer's point, raw or
+ * DER OCTET STRING) and CKM_HKDF_DERIVE (base: generic secret or a key with
+ * CKA_DERIVE; CK_HKDF_PARAMS, extract and/or expand, salt from data or
+ * none) produce want bytes (for ECDH with CKD_NULL, want 0 means the whole
+ * shared secret). *out is heap memory (wipe_free). CKR_OK, CKR_HOST_MEMORY,
+ * CKR_MECHANISM_PARAM_INVALID, CKR_KEY_TYPE_INCONSISTENT,
+ * CKR_TEMPLATE_INCONSISTENT (want not possible), CKR_FUNCTION_FAILED. */
+CK_RV mech_derive(const struct mech_desc *d, const CK_MECHANISM *m, struct mech_key *base,
+                  size_t want, uint8_t **out, size_t *out_len);
+
 /* The vtable each family fills in. Any entry may be NULL (the dispatcher
  * answers CKR_MECHANISM_INVALID / CKR_FUNCTION_FAILED). `state` is the
  * family's private state, allocated by init and released by free. */
@@ -182,6 +241,7 @@ struct mech_ops {
     CK_RV (*verify)(void *state, const CK_BYTE *data, CK_ULONG data_len, const CK_BYTE *sig,
                     CK_ULONG sig_len);
     void (*free)(void *state);
+    CK_RV (*dup)(const void *state, void **copy); /* NULL: CKR_STATE_UNSAVEABLE */
 };
 
 #endif

@@ -208,6 +208,10 @@ mech_fn_flag(enum mech_fn fn)
         return CKF_DECRYPT;
     case MECH_DIGEST:
         return CKF_DIGEST;
+    case MECH_SIGN_RECOVER:
+        return CKF_SIGN_RECOVER;
+    case MECH_VERIFY_RECOVER:
+        return CKF_VERIFY_RECOVER;
     }
     return 0;
 }
