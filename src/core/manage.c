@@ -234,15 +234,21 @@ manage_gen_publish(struct library *lib, struct session *s, struct attr_set *pub,
 
 /* ---- crypto operation init ---- */
 
-static const CK_ATTRIBUTE_TYPE purpose_attr[OP_KINDS] = {CKA_SIGN, CKA_VERIFY, CKA_ENCRYPT,
-                                                         CKA_DECRYPT, 0};
+static const CK_ATTRIBUTE_TYPE purpose_attr[OP_KINDS] = {
+    CKA_SIGN, CKA_VERIFY, CKA_ENCRYPT, CKA_DECRYPT, 0, CKA_SIGN_RECOVER, CKA_VERIFY_RECOVER};
+
+/* Operations done with the private half of a pair. */
+static bool
+kind_is_private(enum op_kind kind)
+{
+    return kind == OP_SIGN || kind == OP_DECRYPT || kind == OP_SIGN_RECOVER;
+}
 
 static bool
 class_fits(enum op_kind kind, CK_OBJECT_CLASS cls)
 {
     if (cls == CKO_SECRET_KEY) return true;
-    if (kind == OP_SIGN || kind == OP_DECRYPT) return cls == CKO_PRIVATE_KEY;
-    return cls == CKO_PUBLIC_KEY;
+    return cls == (kind_is_private(kind) ? CKO_PRIVATE_KEY : CKO_PUBLIC_KEY);
 }
 
 static bool
@@ -283,6 +289,7 @@ manage_op_init(struct library *lib, struct session *s, enum op_kind kind, const 
     const struct mech_desc *d = mech_find(m->mechanism);
     if (d == NULL || !(d->info.flags & mech_fn_flag(fn))) return CKR_MECHANISM_INVALID;
     struct mech_key *key = NULL;
+    bool always_auth = false;
     CK_RV rv;
     if (kind != OP_DIGEST) {
         struct object *o = library_obj_lookup(lib, s, hkey);
@@ -292,12 +299,15 @@ manage_op_init(struct library *lib, struct session *s, enum op_kind kind, const 
         rv = key_check(d, kind, o);
         if (rv == CKR_OK) rv = object_key_get(o, &key);
         if (rv != CKR_OK) return rv;
+        always_auth = kind_is_private(kind) && o->cls == CKO_PRIVATE_KEY &&
+                      attr_set_get_bool(o->attrs, CKA_ALWAYS_AUTHENTICATE, false);
     }
     struct mech_op *mop = NULL;
     rv = mech_op_new(d, fn, m, key, &mop);
     mech_key_unref(key);
-    if (rv != CKR_OK) return rv;
-    return op_new_take(kind, mop, &s->ops[kind]);
+    if (rv == CKR_OK) rv = op_new_take(kind, mop, &s->ops[kind]);
+    if (rv == CKR_OK) s->ops[kind]->needs_auth = always_auth;
+    return rv;
 }
 
 CK_RV

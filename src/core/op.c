@@ -8,8 +8,9 @@
 enum mech_fn
 op_kind_fn(enum op_kind kind)
 {
-    static const enum mech_fn map[OP_KINDS] = {MECH_SIGN, MECH_VERIFY, MECH_ENCRYPT, MECH_DECRYPT,
-                                               MECH_DIGEST};
+    static const enum mech_fn map[OP_KINDS] = {MECH_SIGN,          MECH_VERIFY, MECH_ENCRYPT,
+                                               MECH_DECRYPT,       MECH_DIGEST, MECH_SIGN_RECOVER,
+                                               MECH_VERIFY_RECOVER};
     return map[kind];
 }
 
@@ -159,6 +160,23 @@ op_update(struct op *op, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE *out, CK_UL
     CK_ULONG cap = in_len + 32;
     if (cap < in_len) return CKR_DATA_LEN_RANGE;
     return run_held(op, do_update, in, in_len, cap, out, out_len);
+}
+
+CK_RV
+op_dual_update(struct op *crypt, struct op *other, bool other_first, const CK_BYTE *in,
+               CK_ULONG in_len, CK_BYTE *out, CK_ULONG *out_len)
+{
+    if (!crypt->has_pending) {
+        CK_RV rv = CKR_OK;
+        if (other_first) rv = op_update(other, in, in_len, NULL, NULL);
+        CK_ULONG n = 0;
+        /* A size query computes the output once and holds it. */
+        if (rv == CKR_OK) rv = op_update(crypt, in, in_len, NULL, &n);
+        if (rv == CKR_OK && !other_first)
+            rv = op_update(other, crypt->pending, crypt->pending_len, NULL, NULL);
+        if (rv != CKR_OK) return rv;
+    }
+    return pending_deliver(crypt, out, out_len);
 }
 
 CK_RV

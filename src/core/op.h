@@ -20,7 +20,16 @@
 #include "credtoken/pkcs11.h"
 #include "mech/mech.h"
 
-enum op_kind { OP_SIGN, OP_VERIFY, OP_ENCRYPT, OP_DECRYPT, OP_DIGEST, OP_KINDS };
+enum op_kind {
+    OP_SIGN,
+    OP_VERIFY,
+    OP_ENCRYPT,
+    OP_DECRYPT,
+    OP_DIGEST,
+    OP_SIGN_RECOVER,
+    OP_VERIFY_RECOVER,
+    OP_KINDS
+};
 
 struct op {
     enum op_kind kind;
@@ -29,6 +38,9 @@ struct op {
     CK_BYTE *pending; /* output computed for a size answer, not yet delivered */
     CK_ULONG pending_len;
     bool has_pending;
+    /* The key has CKA_ALWAYS_AUTHENTICATE: the next step needs a
+     * C_Login(CKU_CONTEXT_SPECIFIC) first (§5.6.8). */
+    bool needs_auth;
 };
 
 enum mech_fn op_kind_fn(enum op_kind kind);
@@ -48,6 +60,14 @@ CK_RV op_oneshot(struct op *op, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE *out
 CK_RV op_update(struct op *op, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE *out, CK_ULONG *out_len);
 /* C_SignFinal / C_EncryptFinal / C_DecryptFinal / C_DigestFinal. */
 CK_RV op_final(struct op *op, CK_BYTE *out, CK_ULONG *out_len);
+/* The dual-function updates (§5.13): crypt (encrypt or decrypt) produces
+ * output under the §5.2 convention; other (digest, sign or verify) takes the
+ * input (other_first: C_DigestEncryptUpdate, C_SignEncryptUpdate) or the
+ * decrypted output (C_DecryptDigestUpdate, C_DecryptVerifyUpdate). Each
+ * part reaches both operations exactly once, even across a size query. */
+CK_RV op_dual_update(struct op *crypt, struct op *other, bool other_first, const CK_BYTE *in,
+                     CK_ULONG in_len, CK_BYTE *out, CK_ULONG *out_len);
+
 /* C_Verify (data != NULL) and C_VerifyFinal (data == NULL). */
 CK_RV op_verify(struct op *op, const CK_BYTE *data, CK_ULONG data_len, const CK_BYTE *sig,
                 CK_ULONG sig_len, bool final);

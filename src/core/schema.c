@@ -299,8 +299,6 @@ check_given(const struct shape *sh, const struct attr_set *attrs, enum schema_op
         if (op == SCHEMA_CREATE && (r->flags & R_NO_CREATE)) return CKR_TEMPLATE_INCONSISTENT;
         if (op == SCHEMA_GENERATE && (r->flags & R_NO_GEN)) return CKR_TEMPLATE_INCONSISTENT;
         if ((r->flags & R_SO_TRUE) && attr_bool(a) && !so) return CKR_ATTRIBUTE_READ_ONLY;
-        /* Per-use re-authentication is not enforced yet: refuse to promise it. */
-        if (a->type == CKA_ALWAYS_AUTHENTICATE && attr_bool(a)) return CKR_ATTRIBUTE_VALUE_INVALID;
     }
     for (int g = 0; g < 4 && sh->groups[g]; g++) {
         for (const struct rule *r = sh->groups[g]; r->type != CKA_VENDOR_DEFINED; r++) {

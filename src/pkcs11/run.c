@@ -59,6 +59,12 @@ run_step(const char *fn, CK_SESSION_HANDLE h, enum op_kind kind, enum run_step s
         op_free(op);
         return gate_leave(&g, CKR_ARGUMENTS_BAD);
     }
+    if (op->needs_auth) {
+        /* §5.6.8: a CKA_ALWAYS_AUTHENTICATE key without the context-specific
+         * login: the call fails, and like every failure it ends the operation. */
+        op_free(op);
+        return gate_leave(&g, CKR_USER_NOT_LOGGED_IN);
+    }
     gate_unlock(&g);
     rv = run_op(op, step, a);
     CK_RV back = gate_relock(&g, h);
@@ -68,5 +74,34 @@ run_step(const char *fn, CK_SESSION_HANDLE h, enum op_kind kind, enum run_step s
     }
     op_free(op);
     if (back == CKR_SESSION_HANDLE_INVALID && rv == CKR_OK) rv = CKR_SESSION_CLOSED;
+    return gate_leave(&g, rv);
+}
+
+CK_RV
+run_dual(const char *fn, CK_SESSION_HANDLE h, enum op_kind crypt, enum op_kind other,
+         bool other_first, const struct run_args *a)
+{
+    struct gate g;
+    CK_RV rv = gate_enter_session(&g, fn, h);
+    if (rv != CKR_OK) return gate_leave(&g, rv);
+    struct op *c = g.sess->ops[crypt], *o = g.sess->ops[other];
+    if (c == NULL || o == NULL) return gate_leave(&g, CKR_OPERATION_NOT_INITIALIZED);
+    g.sess->ops[crypt] = g.sess->ops[other] = NULL;
+    if (!a->args_ok || c->needs_auth || o->needs_auth) {
+        rv = a->args_ok ? CKR_USER_NOT_LOGGED_IN : CKR_ARGUMENTS_BAD;
+    } else {
+        gate_unlock(&g);
+        rv = op_dual_update(c, o, other_first, a->in, a->in_len, a->out, a->out_len);
+        CK_RV back = gate_relock(&g, h);
+        if (back == CKR_SESSION_HANDLE_INVALID && rv == CKR_OK) rv = CKR_SESSION_CLOSED;
+        if (back == CKR_OK && (rv == CKR_OK || rv == CKR_BUFFER_TOO_SMALL) &&
+            g.sess->ops[crypt] == NULL && g.sess->ops[other] == NULL) {
+            g.sess->ops[crypt] = c;
+            g.sess->ops[other] = o;
+            c = o = NULL;
+        }
+    }
+    op_free(c);
+    op_free(o);
     return gate_leave(&g, rv);
 }

@@ -39,4 +39,9 @@ CK_RV run_init(const char *fn, CK_SESSION_HANDLE h, enum op_kind kind, CK_MECHAN
 CK_RV run_step(const char *fn, CK_SESSION_HANDLE h, enum op_kind kind, enum run_step step,
                const struct run_args *a);
 
+/* The dual-function updates: crypt and other must both be active; both are
+ * detached, run without the lock, and kept or ended together. */
+CK_RV run_dual(const char *fn, CK_SESSION_HANDLE h, enum op_kind crypt, enum op_kind other,
+               bool other_first, const struct run_args *a);
+
 #endif

@@ -104,6 +104,45 @@ ct_C_SetOperationState(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pOperationState,
     return gate_leave(&g, rv);
 }
 
+/* The operation waiting for a context-specific login, if any. */
+static struct op *
+op_waiting_auth(struct session *s)
+{
+    for (int k = 0; k < OP_KINDS; k++)
+        if (s->ops[k] != NULL && s->ops[k]->needs_auth) return s->ops[k];
+    return NULL;
+}
+
+/* A PIN check whose derivation runs without the lock; then, under it
+ * again, store_tok_login_end() or the core's end. */
+static CK_RV
+login_unlocked(struct gate *g, CK_SESSION_HANDLE h, CK_USER_TYPE who, const CK_UTF8CHAR *pin,
+               CK_ULONG len)
+{
+    struct token *t = g->sess->tok;
+    struct store_login *l = NULL;
+    bool context = who == CKU_CONTEXT_SPECIFIC;
+    CK_RV rv =
+        context ? store_tok_login_begin(t->st, CKU_USER, &l) : token_login_begin_inlock(t, who, &l);
+    if (rv != CKR_OK) return rv;
+    /* The PIN derivation (~100 ms by design) runs without the lock. */
+    gate_unlock(g);
+    CK_RV run = store_login_run(l, pin, len);
+    rv = gate_relock(g, h);
+    if (rv == CKR_SESSION_HANDLE_INVALID) rv = CKR_SESSION_CLOSED;
+    if (rv != CKR_OK) {
+        store_login_free(l);
+        return rv;
+    }
+    t = g->sess->tok;
+    if (!context) return token_login_end_inlock(t, who, l, run);
+    rv = store_tok_login_end(t->st, l, run);
+    struct op *op = op_waiting_auth(g->sess);
+    if (rv == CKR_OK && op == NULL) rv = CKR_OPERATION_NOT_INITIALIZED;
+    if (rv == CKR_OK) op->needs_auth = false; /* for this one operation */
+    return rv;
+}
+
 static CK_RV
 login(const char *fn, CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin,
       CK_ULONG ulPinLen)
@@ -112,26 +151,13 @@ login(const char *fn, CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8
     struct gate g;
     CK_RV rv = gate_enter_session(&g, fn, hSession);
     if (rv != CKR_OK) return gate_leave(&g, rv);
-    struct token *t = g.sess->tok;
     if (userType == CKU_CONTEXT_SPECIFIC) {
-        /* No key here requires re-authentication per use yet
-         * (CKA_ALWAYS_AUTHENTICATE keys are refused at creation). */
-        rv = t->user == CKU_USER ? CKR_OPERATION_NOT_INITIALIZED : CKR_USER_NOT_LOGGED_IN;
-        return gate_leave(&g, rv);
+        /* §5.6.8: re-authentication for one operation on a key with
+         * CKA_ALWAYS_AUTHENTICATE, after its Init. */
+        if (g.sess->tok->user != CKU_USER) return gate_leave(&g, CKR_USER_NOT_LOGGED_IN);
+        if (op_waiting_auth(g.sess) == NULL) return gate_leave(&g, CKR_OPERATION_NOT_INITIALIZED);
     }
-    struct store_login *l = NULL;
-    rv = token_login_begin_inlock(t, userType, &l);
-    if (rv != CKR_OK) return gate_leave(&g, rv);
-    /* The PIN derivation (~100 ms by design) runs without the lock. */
-    gate_unlock(&g);
-    CK_RV run = store_login_run(l, pPin, ulPinLen);
-    rv = gate_relock(&g, hSession);
-    if (rv == CKR_SESSION_HANDLE_INVALID) rv = CKR_SESSION_CLOSED;
-    if (rv != CKR_OK) {
-        store_login_free(l);
-        return gate_leave(&g, rv);
-    }
-    return gate_leave(&g, token_login_end_inlock(g.sess->tok, userType, l, run));
+    return gate_leave(&g, login_unlocked(&g, hSession, userType, pPin, ulPinLen));
 }
 
 CK_RV
@@ -175,7 +201,9 @@ ct_C_SessionCancel(CK_SESSION_HANDLE hSession, CK_FLAGS flags)
                {CKF_VERIFY, OP_VERIFY},
                {CKF_ENCRYPT, OP_ENCRYPT},
                {CKF_DECRYPT, OP_DECRYPT},
-               {CKF_DIGEST, OP_DIGEST}};
+               {CKF_DIGEST, OP_DIGEST},
+               {CKF_SIGN_RECOVER, OP_SIGN_RECOVER},
+               {CKF_VERIFY_RECOVER, OP_VERIFY_RECOVER}};
     struct gate g;
     CK_RV rv = GATE_ENTER_SESSION(&g, hSession);
     if (rv != CKR_OK) return gate_leave(&g, rv);

@@ -78,10 +78,8 @@ ct_C_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG ul
 CK_RV
 ct_C_SignRecoverInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 {
-    /* §5.11.5: no mechanism with recovery is offered yet, so there is never
-     * an operation for a NULL mechanism (3.0: cancel) to end. */
-    (void)hKey;
-    return gate_stub(__func__, hSession, pMechanism == NULL ? CKR_OK : CKR_MECHANISM_INVALID);
+    /* §5.11.5 */
+    return run_init(__func__, hSession, OP_SIGN_RECOVER, pMechanism, hKey);
 }
 
 CK_RV
@@ -89,30 +87,27 @@ ct_C_SignRecover(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataL
                  CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen)
 {
     /* §5.11.6 */
-    (void)pData;
-    (void)ulDataLen;
-    (void)pSignature;
-    (void)pulSignatureLen;
-    return gate_stub(__func__, hSession, CKR_OPERATION_NOT_INITIALIZED);
+    struct run_args a = {
+        .in = pData, .in_len = ulDataLen, .out = pSignature, .out_len = pulSignatureLen};
+    a.args_ok = pulSignatureLen != NULL && (pData != NULL || ulDataLen == 0);
+    return run_step(__func__, hSession, OP_SIGN_RECOVER, STEP_ONESHOT, &a);
 }
 
 CK_RV
 ct_C_VerifyRecoverInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
                        CK_OBJECT_HANDLE hKey)
 {
-    /* §5.12.5: as C_SignRecoverInit. */
-    (void)hKey;
-    return gate_stub(__func__, hSession, pMechanism == NULL ? CKR_OK : CKR_MECHANISM_INVALID);
+    /* §5.12.5 */
+    return run_init(__func__, hSession, OP_VERIFY_RECOVER, pMechanism, hKey);
 }
 
 CK_RV
 ct_C_VerifyRecover(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen,
                    CK_BYTE_PTR pData, CK_ULONG_PTR pulDataLen)
 {
-    /* §5.12.6 */
-    (void)pSignature;
-    (void)ulSignatureLen;
-    (void)pData;
-    (void)pulDataLen;
-    return gate_stub(__func__, hSession, CKR_OPERATION_NOT_INITIALIZED);
+    /* §5.12.6: the signature goes in, the recovered data comes out. */
+    struct run_args a = {
+        .in = pSignature, .in_len = ulSignatureLen, .out = pData, .out_len = pulDataLen};
+    a.args_ok = pulDataLen != NULL && (pSignature != NULL || ulSignatureLen == 0);
+    return run_step(__func__, hSession, OP_VERIFY_RECOVER, STEP_ONESHOT, &a);
 }

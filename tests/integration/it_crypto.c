@@ -474,6 +474,93 @@ START_TEST(rsa_private_key_import)
 }
 END_TEST
 
+/* CKA_ALWAYS_AUTHENTICATE: every use of the key needs a context-specific
+ * login after its Init (§5.6.8). */
+START_TEST(always_authenticate_needs_context_login)
+{
+    h_init();
+    CK_SESSION_HANDLE s = h_session(h_token("auth"), true, true);
+    static const CK_BYTE oid[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+    CK_MECHANISM gen = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
+    CK_ATTRIBUTE pt[] = {{CKA_EC_PARAMS, (void *)(uintptr_t)oid, sizeof oid}};
+    CK_ATTRIBUTE kt[] = {{CKA_ALWAYS_AUTHENTICATE, &yes, 1}};
+    CK_OBJECT_HANDLE pub, priv;
+    ck_assert_uint_eq(p11->C_GenerateKeyPair(s, &gen, pt, 1, kt, 1, &pub, &priv), CKR_OK);
+    CK_MECHANISM m = {CKM_ECDSA_SHA256, NULL, 0};
+    CK_BYTE sig[128];
+    CK_ULONG n = sizeof sig;
+    ck_assert_uint_eq(p11->C_Login(s, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR_PTR)USER_PIN, 4),
+                      CKR_OPERATION_NOT_INITIALIZED);
+    ck_assert_uint_eq(p11->C_SignInit(s, &m, priv), CKR_OK);
+    ck_assert_uint_eq(p11->C_Sign(s, (CK_BYTE_PTR)msg, 3, sig, &n), CKR_USER_NOT_LOGGED_IN);
+    ck_assert_uint_eq(p11->C_Sign(s, (CK_BYTE_PTR)msg, 3, sig, &n), CKR_OPERATION_NOT_INITIALIZED);
+    ck_assert_uint_eq(p11->C_SignInit(s, &m, priv), CKR_OK);
+    ck_assert_uint_eq(p11->C_Login(s, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR_PTR) "0000", 4),
+                      CKR_PIN_INCORRECT);
+    ck_assert_uint_eq(p11->C_Login(s, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR_PTR)USER_PIN, 4),
+                      CKR_OK);
+    n = sizeof sig;
+    ck_assert_uint_eq(p11->C_Sign(s, (CK_BYTE_PTR)msg, 3, sig, &n), CKR_OK);
+    ck_assert_uint_eq(p11->C_VerifyInit(s, &m, pub), CKR_OK);
+    ck_assert_uint_eq(p11->C_Verify(s, (CK_BYTE_PTR)msg, 3, sig, n), CKR_OK);
+    /* One login, one use. */
+    ck_assert_uint_eq(p11->C_SignInit(s, &m, priv), CKR_OK);
+    n = sizeof sig;
+    ck_assert_uint_eq(p11->C_Sign(s, (CK_BYTE_PTR)msg, 3, sig, &n), CKR_USER_NOT_LOGGED_IN);
+    /* The session stays logged in as the user throughout. */
+    CK_SESSION_INFO si;
+    ck_assert_uint_eq(p11->C_GetSessionInfo(s, &si), CKR_OK);
+    ck_assert_uint_eq(si.state, CKS_RW_USER_FUNCTIONS);
+    ck_assert_uint_eq(p11->C_Logout(s), CKR_OK);
+    ck_assert_uint_eq(p11->C_Login(s, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR_PTR)USER_PIN, 4),
+                      CKR_USER_NOT_LOGGED_IN);
+}
+END_TEST
+
+/* §5.13: a part goes through both operations once, size queries included. */
+START_TEST(dual_function_digest_encrypt)
+{
+    h_init();
+    CK_SESSION_HANDLE s = h_session(h_token("dual"), true, true);
+    CK_MECHANISM gen = {CKM_AES_KEY_GEN, NULL, 0};
+    CK_ULONG len = 32;
+    CK_ATTRIBUTE t[] = {{CKA_VALUE_LEN, &len, sizeof len}};
+    CK_OBJECT_HANDLE key;
+    ck_assert_uint_eq(p11->C_GenerateKey(s, &gen, t, 1, &key), CKR_OK);
+    CK_BYTE iv[12] = {9};
+    CK_GCM_PARAMS gp = {iv, sizeof iv, 96, NULL, 0, 128};
+    CK_MECHANISM gcm = {CKM_AES_GCM, &gp, sizeof gp}, sha = {CKM_SHA256, NULL, 0};
+    ck_assert_uint_eq(p11->C_EncryptInit(s, &gcm, key), CKR_OK);
+    ck_assert_uint_eq(p11->C_DigestInit(s, &sha), CKR_OK);
+    CK_BYTE ct[256];
+    CK_ULONG off = 0, n;
+    size_t mlen = strlen(msg);
+    for (size_t i = 0; i < mlen; i += 10) {
+        CK_ULONG part = (CK_ULONG)(mlen - i < 10 ? mlen - i : 10);
+        n = 0; /* the size query must not feed the digest twice */
+        ck_assert_uint_eq(p11->C_DigestEncryptUpdate(s, (CK_BYTE_PTR)msg + i, part, NULL, &n),
+                          CKR_OK);
+        ck_assert_uint_eq(p11->C_DigestEncryptUpdate(s, (CK_BYTE_PTR)msg + i, part, ct + off, &n),
+                          CKR_OK);
+        off += n;
+    }
+    n = sizeof ct - off;
+    ck_assert_uint_eq(p11->C_EncryptFinal(s, ct + off, &n), CKR_OK);
+    off += n;
+    CK_BYTE d[32], want[32];
+    CK_ULONG dn = sizeof d;
+    ck_assert_uint_eq(p11->C_DigestFinal(s, d, &dn), CKR_OK);
+    EVP_Digest(msg, mlen, want, NULL, EVP_sha256(), NULL);
+    ck_assert_int_eq(memcmp(d, want, 32), 0);
+    CK_BYTE pt[256];
+    CK_ULONG pn = sizeof pt;
+    ck_assert_uint_eq(p11->C_DecryptInit(s, &gcm, key), CKR_OK);
+    ck_assert_uint_eq(p11->C_Decrypt(s, ct, off, pt, &pn), CKR_OK);
+    ck_assert_uint_eq(pn, mlen);
+    ck_assert_int_eq(memcmp(pt, msg, mlen), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -492,6 +579,8 @@ main(void)
     tcase_add_test(tc, random_bytes);
     tcase_add_test(tc, rsa_3072_and_4096);
     tcase_add_test(tc, rsa_private_key_import);
+    tcase_add_test(tc, always_authenticate_needs_context_login);
+    tcase_add_test(tc, dual_function_digest_encrypt);
     suite_add_tcase(s, tc);
     return h_run(s) ? EXIT_FAILURE : EXIT_SUCCESS;
 }
