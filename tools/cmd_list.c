@@ -200,6 +200,21 @@ list_obj_read(const struct module *m, CK_SESSION_HANDLE h, CK_SLOT_ID slot, stru
     return -1;
 }
 
+/* Record a profile object's CKA_PROFILE_ID with its token and release o. */
+static void
+list_profile_take(const struct module *m, CK_SESSION_HANDLE h, struct list_token *t,
+                  struct list_obj *o)
+{
+    CK_ULONG id = 0;
+    CK_ATTRIBUTE a = {CKA_PROFILE_ID, &id, sizeof id};
+    if (m->C_GetAttributeValue(h, o->handle, &a, 1) == CKR_OK && a.ulValueLen == sizeof id &&
+        t->nprofiles < LIST_MAX_PROFILES)
+        t->profiles[t->nprofiles++] = id;
+    free(o->label);
+    free(o->id);
+    memset(o, 0, sizeof(*o));
+}
+
 static int
 list_objects(const struct module *m, CK_SESSION_HANDLE h, struct list_token *t)
 {
@@ -213,10 +228,16 @@ list_objects(const struct module *m, CK_SESSION_HANDLE h, struct list_token *t)
         goto out;
     }
     for (i = 0; i < n; i++) {
-        t->objs[t->nobjs].handle = hs[i];
-        r = list_obj_read(m, h, t->slot, &t->objs[t->nobjs]);
+        struct list_obj *o = &t->objs[t->nobjs];
+        o->handle = hs[i];
+        r = list_obj_read(m, h, t->slot, o);
         if (r < 0) goto out;
-        if (r == 0) t->nobjs++;
+        if (r != 0) continue;
+        if (o->has_class && o->cls == CKO_PROFILE) {
+            list_profile_take(m, h, t, o);
+            continue;
+        }
+        t->nobjs++;
     }
     rc = 0;
 out:

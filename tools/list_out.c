@@ -66,6 +66,23 @@ list_key_type_name(const struct list_obj *o)
     return list_name_of(list_key_types, LIST_COUNT(list_key_types), o->key_type);
 }
 
+static const char *
+list_profile_name(CK_ULONG id)
+{
+    switch (id) {
+    case CKP_BASELINE_PROVIDER:
+        return "baseline-provider";
+    case CKP_EXTENDED_PROVIDER:
+        return "extended-provider";
+    case CKP_AUTHENTICATION_TOKEN:
+        return "authentication-token";
+    case CKP_PUBLIC_CERTIFICATES_TOKEN:
+        return "public-certificates-token";
+    default:
+        return "unknown";
+    }
+}
+
 static void
 list_table_token(FILE *f, const struct list_token *t)
 {
@@ -80,6 +97,9 @@ list_table_token(FILE *f, const struct list_token *t)
     for (size_t i = 0; i < LIST_COUNT(list_flags); i++)
         if (in->flags & list_flags[i].value) fprintf(f, "%s%s", n++ ? "," : "", list_flags[i].name);
     fputs(n ? "\n" : "-\n", f);
+    for (size_t i = 0; i < t->nprofiles; i++)
+        fprintf(f, "%s%s", i ? "," : "      profiles ", list_profile_name(t->profiles[i]));
+    if (t->nprofiles) fputc('\n', f);
 }
 
 static void
@@ -150,6 +170,9 @@ list_json_token(FILE *f, const struct list_token *t)
     for (size_t i = 0; i < LIST_COUNT(list_flags); i++)
         if (in->flags & list_flags[i].value)
             fprintf(f, "%s\"%s\"", n++ ? "," : "", list_flags[i].name);
+    fputs("],\"profiles\":[", f);
+    for (size_t i = 0; i < t->nprofiles; i++)
+        fprintf(f, "%s\"%s\"", i ? "," : "", list_profile_name(t->profiles[i]));
     fputs("],\"objects\":[", f);
     for (size_t j = 0; j < t->nobjs; j++) {
         if (j > 0) fputc(',', f);

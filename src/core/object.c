@@ -18,6 +18,7 @@ object_new_take(struct token *tok, struct attr_set *attrs, struct object **out)
     o->attrs = attrs;
     o->cls = CK_UNAVAILABLE_INFORMATION;
     (void)attr_set_get_ulong(attrs, CKA_CLASS, &o->cls);
+    /* Token objects the token makes (profiles) have no record: rec_id 0. */
     o->on_token = attr_set_get_bool(attrs, CKA_TOKEN, false);
     o->priv = attr_set_get_bool(attrs, CKA_PRIVATE, false);
     *out = o;

@@ -74,6 +74,12 @@ static const struct rule rules_cert[] = {
     END,
 };
 
+/* 3.0 §4.13: created by the token, never by callers. */
+static const struct rule rules_profile[] = {
+    {CKA_PROFILE_ID, K_ULONG, R_RO},
+    END,
+};
+
 static const struct rule rules_key[] = {
     {CKA_KEY_TYPE, K_ULONG, R_REQ_CREATE},
     {CKA_ID, K_BYTES, R_MOD | R_COPY},
@@ -185,6 +191,9 @@ shape_of(CK_OBJECT_CLASS cls, CK_KEY_TYPE kt, bool have_kt, struct shape *sh)
         return 0;
     case CKO_CERTIFICATE:
         sh->groups[1] = rules_cert;
+        return 0;
+    case CKO_PROFILE:
+        sh->groups[1] = rules_profile;
         return 0;
     case CKO_PUBLIC_KEY:
     case CKO_PRIVATE_KEY:
@@ -439,6 +448,9 @@ schema_check(enum schema_op op, struct attr_set *attrs, const struct attr_set *t
     struct shape sh;
     CK_RV rv = shape_load(attrs, &sh, op == SCHEMA_CREATE);
     if (rv != CKR_OK) return rv;
+    CK_OBJECT_CLASS want = 0;
+    (void)attr_set_get_ulong(attrs, CKA_CLASS, &want);
+    if (want == CKO_PROFILE) return CKR_ATTRIBUTE_VALUE_INVALID; /* the token's own */
     rv = check_given(&sh, attrs, op, so);
     if (rv != CKR_OK) return rv;
     CK_OBJECT_CLASS cls = 0;

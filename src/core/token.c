@@ -169,6 +169,39 @@ sync_new(struct token *t, const struct store_rec_ref *r)
     return library_obj_add_inlock(t->lib, o);
 }
 
+/* The profiles of 3.0 §4.13 that every credtoken token implements. They
+ * are token objects made in memory at the first load, never stored. */
+static CK_RV
+profiles_add(struct token *t)
+{
+    static const CK_PROFILE_ID ids[] = {CKP_BASELINE_PROVIDER, CKP_EXTENDED_PROVIDER,
+                                        CKP_AUTHENTICATION_TOKEN, CKP_PUBLIC_CERTIFICATES_TOKEN};
+    struct store_tok_info si;
+    CK_RV rv = store_tok_info(t->st, &si);
+    for (size_t i = 0; rv == CKR_OK && i < sizeof ids / sizeof ids[0]; i++) {
+        struct attr_set *a = attr_set_new();
+        char uid[40];
+        int n = snprintf(uid, sizeof uid, "profile-%lu-%.16s", (unsigned long)ids[i], si.serial);
+        if (a == NULL) return CKR_HOST_MEMORY;
+        rv = attr_set_put_ulong(a, CKA_CLASS, CKO_PROFILE);
+        if (rv == CKR_OK) rv = attr_set_put_ulong(a, CKA_PROFILE_ID, ids[i]);
+        if (rv == CKR_OK) rv = attr_set_put_bool(a, CKA_TOKEN, true);
+        if (rv == CKR_OK) rv = attr_set_put_bool(a, CKA_PRIVATE, false);
+        if (rv == CKR_OK) rv = attr_set_put_bool(a, CKA_MODIFIABLE, false);
+        if (rv == CKR_OK) rv = attr_set_put_bool(a, CKA_COPYABLE, false);
+        if (rv == CKR_OK) rv = attr_set_put_bool(a, CKA_DESTROYABLE, false);
+        if (rv == CKR_OK) rv = attr_set_put(a, CKA_LABEL, NULL, 0);
+        if (rv == CKR_OK) rv = attr_set_put(a, CKA_UNIQUE_ID, uid, (CK_ULONG)n);
+        struct object *o = NULL;
+        if (rv == CKR_OK)
+            rv = object_new_take(t, a, &o);
+        else
+            attr_set_free(a);
+        if (rv == CKR_OK) rv = library_obj_add_inlock(t->lib, o);
+    }
+    return rv;
+}
+
 CK_RV
 token_sync_inlock(struct token *t)
 {
@@ -193,7 +226,8 @@ token_sync_inlock(struct token *t)
     for (size_t i = lib->nobj; i-- > 0;) {
         if (i >= lib->nobj) continue;
         struct object *o = lib->objs[i];
-        if (o->tok != t || !o->on_token) continue;
+        /* rec_id 0: an object the token made itself (a profile). */
+        if (o->tok != t || !o->on_token || o->rec_id == 0) continue;
         CK_RV r1 = sync_loaded(t, o, refs, n, seen, want_priv);
         if (r1 != CKR_OK) rv = r1;
     }
@@ -204,6 +238,7 @@ token_sync_inlock(struct token *t)
         CK_RV r1 = sync_new(t, &refs[i]);
         if (r1 != CKR_OK) rv = r1;
     }
+    if (rv == CKR_OK && !t->loaded) rv = profiles_add(t);
     if (rv == CKR_OK) {
         t->gen_seen = gen;
         t->loaded = true;

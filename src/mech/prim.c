@@ -21,6 +21,15 @@ prim_random(void *out, size_t len)
     return CKR_OK;
 }
 
+CK_RV
+prim_seed(const void *in, size_t len)
+{
+    EVP_RAND_CTX *drbg = RAND_get0_primary(ossl_libctx());
+    if (drbg == NULL || EVP_RAND_reseed(drbg, 0, NULL, 0, in, len) != 1)
+        return ossl_fail("seed", CKR_FUNCTION_FAILED);
+    return CKR_OK;
+}
+
 static CK_RV
 gcm_run(int enc, const uint8_t key[32], const uint8_t nonce[PRIM_GCM_NONCE], const uint8_t *aad,
         size_t aadlen, const uint8_t *in, size_t len, uint8_t *out, uint8_t tag[PRIM_GCM_TAG])

@@ -19,6 +19,9 @@
 #define PRIM_GCM_TAG 16
 
 CK_RV prim_random(void *out, size_t len);
+/* Mix caller-supplied bytes into the DRBG as additional input (C_SeedRandom).
+ * They add to, never replace, the operating system's entropy. */
+CK_RV prim_seed(const void *in, size_t len);
 
 /* AES-256-GCM. ct may equal pt. */
 CK_RV prim_gcm_seal(const uint8_t key[32], const uint8_t nonce[PRIM_GCM_NONCE], const uint8_t *aad,

@@ -6,11 +6,14 @@
 CK_RV
 ct_C_SeedRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSeed, CK_ULONG ulSeedLen)
 {
-    /* §5.15.1: OpenSSL's DRBG seeds itself from the OS. */
+    /* §5.15.1: the seed is mixed in as additional input; the DRBG keeps
+     * reseeding itself from the operating system. */
     if (pSeed == NULL && ulSeedLen > 0) return CKR_ARGUMENTS_BAD;
     struct gate g;
     CK_RV rv = GATE_ENTER_SESSION(&g, hSession);
-    if (rv == CKR_OK) rv = CKR_RANDOM_SEED_NOT_SUPPORTED;
+    if (rv != CKR_OK) return gate_leave(&g, rv);
+    gate_unlock(&g);
+    rv = prim_seed(pSeed, ulSeedLen);
     return gate_leave(&g, rv);
 }
 

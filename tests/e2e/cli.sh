@@ -30,6 +30,8 @@ classes = sorted(o["class"] for o in tok["objects"])
 assert classes == ["private-key", "public-key"], classes
 assert all(o["key_type"] == "EC" and o["id"] == "0a" for o in tok["objects"]), tok
 assert "user-pin-set" in tok["flags"], tok["flags"]
+assert sorted(tok["profiles"]) == ["authentication-token", "baseline-provider",
+                                   "extended-provider", "public-certificates-token"], tok["profiles"]
 print("json ok:", classes)
 PY
 

@@ -41,7 +41,7 @@ void h_ec_pair(CK_SESSION_HANDLE s, const char *curve, const char *label, CK_OBJ
                CK_OBJECT_HANDLE *priv);
 void h_rsa_pair(CK_SESSION_HANDLE s, CK_ULONG bits, const char *label, CK_OBJECT_HANDLE *pub,
                 CK_OBJECT_HANDLE *priv);
-/* Count objects matching a template. */
+/* Count objects matching a template, the token's profile objects aside. */
 CK_ULONG h_count(CK_SESSION_HANDLE s, CK_ATTRIBUTE *t, CK_ULONG n);
 /* Read an attribute into a malloc()ed buffer (caller frees); asserts OK. */
 void *h_attr(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type, CK_ULONG *len);

@@ -338,6 +338,41 @@ START_TEST(copy_is_no_oracle_for_sensitive_values)
 }
 END_TEST
 
+/* Public Certificates Token profile: certificates are readable without
+ * login, and the key sharing a certificate's CKA_ID is found by it. */
+START_TEST(public_certificates_token_rules)
+{
+    h_init();
+    CK_SLOT_ID slot = h_token("pubcert");
+    CK_SESSION_HANDLE s = h_session(slot, true, true);
+    CK_OBJECT_HANDLE pub, priv, cert;
+    h_ec_pair(s, "P-256", "dev", &pub, &priv); /* CKA_ID "dev" */
+    CK_OBJECT_CLASS cc = CKO_CERTIFICATE;
+    CK_CERTIFICATE_TYPE x509 = CKC_X_509;
+    CK_ATTRIBUTE ct[] = {{CKA_CLASS, &cc, sizeof cc},     {CKA_CERTIFICATE_TYPE, &x509, sizeof x509},
+                         {CKA_TOKEN, &yes, 1},            {CKA_ID, "dev", 3},
+                         {CKA_SUBJECT, "\x30\x00", 2},     {CKA_VALUE, "\x30\x03\x02\x01\x01", 5}};
+    ck_assert_uint_eq(p11->C_CreateObject(s, ct, 6, &cert), CKR_OK);
+    ck_assert_uint_eq(p11->C_Logout(s), CKR_OK);
+    CK_ATTRIBUTE by_id = {CKA_ID, "dev", 3};
+    ck_assert_uint_eq(h_count(s, &by_id, 1), 2); /* certificate and public key */
+    CK_BYTE val[8];
+    CK_ATTRIBUTE v = {CKA_VALUE, val, sizeof val};
+    ck_assert_uint_eq(p11->C_GetAttributeValue(s, cert, &v, 1), CKR_OK);
+    ck_assert_uint_eq(v.ulValueLen, 5);
+    /* The token says so: a CKO_PROFILE object with that profile ID. */
+    CK_OBJECT_CLASS pc = CKO_PROFILE;
+    CK_ULONG pid = CKP_PUBLIC_CERTIFICATES_TOKEN;
+    CK_ATTRIBUTE prof[] = {{CKA_CLASS, &pc, sizeof pc}, {CKA_PROFILE_ID, &pid, sizeof pid}};
+    ck_assert_uint_eq(p11->C_FindObjectsInit(s, prof, 2), CKR_OK);
+    CK_OBJECT_HANDLE h[4];
+    CK_ULONG n = 0;
+    ck_assert_uint_eq(p11->C_FindObjects(s, h, 4, &n), CKR_OK);
+    ck_assert_uint_eq(p11->C_FindObjectsFinal(s), CKR_OK);
+    ck_assert_uint_eq(n, 1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -355,6 +390,7 @@ main(void)
     tcase_add_test(tc, find_operation_states);
     tcase_add_test(tc, import_private_keys);
     tcase_add_test(tc, copy_is_no_oracle_for_sensitive_values);
+    tcase_add_test(tc, public_certificates_token_rules);
     suite_add_tcase(s, tc);
     return h_run(s) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

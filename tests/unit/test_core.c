@@ -1081,17 +1081,25 @@ create_rv(struct library *l, CK_SESSION_HANDLE h, const CK_ATTRIBUTE *t, CK_ULON
 
 #define CREATE_RV(l, h, arr) create_rv((l), (h), (arr), NELEM(arr))
 
-/* Find every visible object matching t (n may be 0). */
+/* Find every visible object matching t (n may be 0), leaving out the
+ * profile objects every token carries (test_profiles checks those). */
 static CK_ULONG
 find(struct library *l, CK_SESSION_HANDLE h, const CK_ATTRIBUTE *t, CK_ULONG n,
      CK_OBJECT_HANDLE *out, CK_ULONG max)
 {
     struct find *f = NULL;
-    CK_ULONG got = 0;
+    CK_ULONG got = 0, kept = 0;
+    CK_OBJECT_HANDLE all[64];
     ck_assert_rv(find_init_take(l, sess(l, h), aset(t, n), &f), CKR_OK);
-    find_next(l, sess(l, h), f, out, max, &got);
+    find_next(l, sess(l, h), f, all, 64, &got);
     find_free(f);
-    return got;
+    for (CK_ULONG i = 0; i < got; i++) {
+        struct object *o = library_obj_get(l, all[i]);
+        if (o->cls == CKO_PROFILE) continue;
+        if (kept < max) out[kept] = all[i];
+        kept++;
+    }
+    return kept < max ? kept : max;
 }
 
 /* The label of an object, as C_GetAttributeValue answers it. */
@@ -1369,7 +1377,8 @@ START_TEST(test_find_private_visibility)
     /* find_next hands the matches out in pieces, then nothing. */
     struct find *f = NULL;
     CK_ULONG n = 99;
-    ck_assert_rv(find_init_take(lib, sess(lib, h), attr_set_new(), &f), CKR_OK);
+    CK_ATTRIBUTE data_only[] = {A(CKA_CLASS, o_data)};
+    ck_assert_rv(find_init_take(lib, sess(lib, h), aset(data_only, 1), &f), CKR_OK);
     find_next(lib, sess(lib, h), f, got, 1, &n);
     ck_assert_uint_eq(n, 1);
     find_next(lib, sess(lib, h), f, got + 1, 5, &n);
@@ -1407,6 +1416,42 @@ START_TEST(test_find_never_matches_secrets)
 }
 END_TEST
 
+/* Every token carries the four 3.0 profile objects, public, read-only,
+ * never stored; a caller cannot make one. */
+START_TEST(test_profiles)
+{
+    lib = lib_open();
+    struct token *t = tok_ready(lib, "profiles");
+    CK_SESSION_HANDLE h = sess_open(lib, t, true);
+    CK_OBJECT_CLASS prof = CKO_PROFILE;
+    CK_ATTRIBUTE by_class[] = {A(CKA_CLASS, prof)};
+    struct find *f = NULL;
+    CK_OBJECT_HANDLE got[8];
+    CK_ULONG n = 0;
+    ck_assert_rv(find_init_take(lib, sess(lib, h), aset(by_class, 1), &f), CKR_OK);
+    find_next(lib, sess(lib, h), f, got, 8, &n);
+    find_free(f);
+    ck_assert_uint_eq(n, 4);
+    unsigned seen = 0;
+    for (CK_ULONG i = 0; i < n; i++) {
+        CK_ULONG id = 0;
+        CK_ATTRIBUTE a = {CKA_PROFILE_ID, &id, sizeof id};
+        ck_assert_rv(object_get_attrs(library_obj_get(lib, got[i]), &a, 1), CKR_OK);
+        ck_assert_uint_le(id, 4);
+        seen |= 1u << id;
+        ck_assert_rv(manage_destroy(lib, sess(lib, h), got[i]), CKR_ACTION_PROHIBITED);
+    }
+    ck_assert_uint_eq(seen, (1u << CKP_BASELINE_PROVIDER) | (1u << CKP_EXTENDED_PROVIDER) |
+                                (1u << CKP_AUTHENTICATION_TOKEN) |
+                                (1u << CKP_PUBLIC_CERTIFICATES_TOKEN));
+    CK_ULONG pid = CKP_BASELINE_PROVIDER;
+    CK_ATTRIBUTE make[] = {A(CKA_CLASS, prof), A(CKA_PROFILE_ID, pid)};
+    CK_OBJECT_HANDLE o;
+    ck_assert_rv(manage_create(lib, sess(lib, h), aset(make, 2), &o),
+                 CKR_ATTRIBUTE_VALUE_INVALID);
+}
+END_TEST
+
 START_TEST(test_find_snapshot_skips_destroyed)
 {
     lib = lib_open();
@@ -1417,7 +1462,7 @@ START_TEST(test_find_snapshot_skips_destroyed)
                      c = CREATE(lib, h, obj_t), got[4];
     struct find *f = NULL;
     CK_ULONG n = 0;
-    ck_assert_rv(find_init_take(lib, sess(lib, h), attr_set_new(), &f), CKR_OK);
+    ck_assert_rv(find_init_take(lib, sess(lib, h), aset(obj_t, 1), &f), CKR_OK);
     /* Created after the snapshot: not handed out; destroyed: skipped. */
     (void)CREATE(lib, h, obj_t);
     ck_assert_rv(manage_destroy(lib, sess(lib, h), b), CKR_OK);
@@ -1997,6 +2042,7 @@ core_suite(void)
     tcase_add_test(lb, test_find_private_visibility);
     tcase_add_test(lb, test_find_never_matches_secrets);
     tcase_add_test(lb, test_find_snapshot_skips_destroyed);
+    tcase_add_test(lb, test_profiles);
     tcase_add_test(lb, test_manage_create);
     tcase_add_test(lb, test_manage_copy_destroy_set);
     tcase_add_test(lb, test_manage_op_init_precedence);
