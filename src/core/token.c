@@ -176,6 +176,9 @@ profiles_add(struct token *t)
 {
     static const CK_PROFILE_ID ids[] = {CKP_BASELINE_PROVIDER, CKP_EXTENDED_PROVIDER,
                                         CKP_AUTHENTICATION_TOKEN, CKP_PUBLIC_CERTIFICATES_TOKEN};
+    static const char *const labels[] = {"profile: baseline provider", "profile: extended provider",
+                                         "profile: authentication token",
+                                         "profile: public certificates token"};
     struct store_tok_info si;
     CK_RV rv = store_tok_info(t->st, &si);
     for (size_t i = 0; rv == CKR_OK && i < sizeof ids / sizeof ids[0]; i++) {
@@ -190,7 +193,7 @@ profiles_add(struct token *t)
         if (rv == CKR_OK) rv = attr_set_put_bool(a, CKA_MODIFIABLE, false);
         if (rv == CKR_OK) rv = attr_set_put_bool(a, CKA_COPYABLE, false);
         if (rv == CKR_OK) rv = attr_set_put_bool(a, CKA_DESTROYABLE, false);
-        if (rv == CKR_OK) rv = attr_set_put(a, CKA_LABEL, NULL, 0);
+        if (rv == CKR_OK) rv = attr_set_put(a, CKA_LABEL, labels[i], (CK_ULONG)strlen(labels[i]));
         if (rv == CKR_OK) rv = attr_set_put(a, CKA_UNIQUE_ID, uid, (CK_ULONG)n);
         struct object *o = NULL;
         if (rv == CKR_OK)
