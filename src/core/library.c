@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/find.h"
+#include "core/opstate.h"
 #include "util/log.h"
 
 /* Handles are process-wide counters, never reset: a handle from before a
@@ -75,6 +76,7 @@ library_refresh_inlock(struct library *lib)
         struct token *gone = lib->toks[i];
         if (gone == NULL) continue;
         library_session_close_all_inlock(lib, gone);
+        opstate_forget_token(lib, gone);
         for (size_t j = lib->nobj; j-- > 0;)
             if (lib->objs[j]->tok == gone) library_obj_remove_inlock(lib, lib->objs[j]);
     }
@@ -114,6 +116,10 @@ library_new_take(const struct conf *c, struct store *st, struct library **out)
     }
     lib->conf = *c;
     lib->store = st;
+    if (opstate_init(lib) != CKR_OK) {
+        library_free(lib);
+        return CKR_HOST_MEMORY;
+    }
     CK_RV rv = library_refresh_inlock(lib);
     if (rv != CKR_OK) {
         library_free(lib);
@@ -135,6 +141,7 @@ library_free(struct library *lib)
     for (size_t i = 0; i < lib->nobj; i++)
         object_free(lib->objs[i]);
     free(lib->objs);
+    opstate_free_all(lib);
     toks_free(lib->toks, lib->ntok);
     store_close(lib->store);
     free(lib);
@@ -182,6 +189,7 @@ library_init_token_inlock(struct library *lib, struct token *tok, const CK_UTF8C
     if (tok->st != NULL) {
         rv = store_tok_reinit(tok->st, pin, len, (const char *)label);
         if (rv != CKR_OK) return rv;
+        opstate_forget_token(lib, tok);
         /* Every object of the old token is gone. */
         for (size_t i = lib->nobj; i-- > 0;)
             if (lib->objs[i]->tok == tok) library_obj_remove_inlock(lib, lib->objs[i]);

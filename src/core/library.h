@@ -19,6 +19,8 @@
 #include "store/store.h"
 #include "util/conf.h"
 
+struct opstate_kept;
+
 struct library {
     struct conf conf;
     struct store *store;
@@ -28,6 +30,8 @@ struct library {
     size_t nsess, capsess;
     struct object **objs;
     size_t nobj, capobj;
+    struct opstate_kept *kept; /* saved operation states (opstate.h), a ring */
+    size_t kept_next;
 };
 
 /* Open the store and build the slot list. Reads token headers only.

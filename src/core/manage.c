@@ -43,10 +43,8 @@ persist(struct object *o)
     return rv;
 }
 
-/* Give a checked attribute set its identity, persist it if it is a token
- * object, and publish it. attrs is taken. */
-static CK_RV
-object_publish(struct library *lib, struct session *s, struct attr_set *attrs,
+CK_RV
+manage_publish(struct library *lib, struct session *s, struct attr_set *attrs,
                CK_OBJECT_HANDLE *out)
 {
     struct object *o = NULL;
@@ -92,7 +90,7 @@ manage_create(struct library *lib, struct session *s, struct attr_set *tmpl, CK_
         rv = mech_key_complete(cls, kt, tmpl);
         if (rv != CKR_OK) goto fail;
     }
-    return object_publish(lib, s, tmpl, out);
+    return manage_publish(lib, s, tmpl, out);
 fail:
     attr_set_free(tmpl);
     return rv;
@@ -112,7 +110,7 @@ manage_copy(struct library *lib, struct session *s, CK_OBJECT_HANDLE h, struct a
     if (rv != CKR_OK) goto out;
     rv = schema_check(SCHEMA_COPY, attrs, tmpl, is_so(s), CK_UNAVAILABLE_INFORMATION);
     if (rv != CKR_OK) goto out;
-    rv = object_publish(lib, s, attrs, out);
+    rv = manage_publish(lib, s, attrs, out);
     attrs = NULL;
 out:
     attr_set_free(attrs);
@@ -201,7 +199,9 @@ manage_gen_prepare(struct session *s, const CK_MECHANISM *m, struct attr_set *pu
         CK_KEY_TYPE kt = m->mechanism == CKM_AES_KEY_GEN ? CKK_AES : CKK_GENERIC_SECRET;
         return gen_prepare(s, priv, CKO_SECRET_KEY, kt, m->mechanism);
     }
-    CK_KEY_TYPE kt = m->mechanism == CKM_EC_KEY_PAIR_GEN ? CKK_EC : CKK_RSA;
+    CK_KEY_TYPE kt = m->mechanism == CKM_EC_KEY_PAIR_GEN           ? CKK_EC
+                     : m->mechanism == CKM_EC_EDWARDS_KEY_PAIR_GEN ? CKK_EC_EDWARDS
+                                                                   : CKK_RSA;
     CK_RV rv = gen_prepare(s, pub, CKO_PUBLIC_KEY, kt, m->mechanism);
     if (rv == CKR_OK) rv = gen_prepare(s, priv, CKO_PRIVATE_KEY, kt, m->mechanism);
     return rv;
@@ -212,13 +212,13 @@ manage_gen_publish(struct library *lib, struct session *s, struct attr_set *pub,
                    struct attr_set *priv, CK_OBJECT_HANDLE *hpub, CK_OBJECT_HANDLE *hpriv)
 {
     CK_OBJECT_HANDLE hp = CK_INVALID_HANDLE;
-    CK_RV rv = object_publish(lib, s, priv, &hp);
+    CK_RV rv = manage_publish(lib, s, priv, &hp);
     if (rv != CKR_OK || pub == NULL) {
         attr_set_free(pub);
         if (rv == CKR_OK) *hpriv = hp;
         return rv;
     }
-    rv = object_publish(lib, s, pub, hpub);
+    rv = manage_publish(lib, s, pub, hpub);
     if (rv != CKR_OK) {
         /* All or nothing (§5.1): take the private key back, whatever its
          * CKA_DESTROYABLE says, for it was never handed out. */
@@ -251,19 +251,6 @@ class_fits(enum op_kind kind, CK_OBJECT_CLASS cls)
     return cls == (kind_is_private(kind) ? CKO_PRIVATE_KEY : CKO_PUBLIC_KEY);
 }
 
-static bool
-mech_allowed(const struct object *o, CK_MECHANISM_TYPE type)
-{
-    const struct attr *a = attr_set_find(o->attrs, CKA_ALLOWED_MECHANISMS);
-    if (a == NULL || a->len == 0) return true;
-    for (CK_ULONG i = 0; i + sizeof type <= a->len; i += sizeof type) {
-        CK_MECHANISM_TYPE t;
-        memcpy(&t, a->val + i, sizeof t);
-        if (t == type) return true;
-    }
-    return false;
-}
-
 static CK_RV
 key_check(const struct mech_desc *d, enum op_kind kind, struct object *o)
 {
@@ -276,7 +263,7 @@ key_check(const struct mech_desc *d, enum op_kind kind, struct object *o)
     if (!class_fits(kind, o->cls)) return CKR_KEY_FUNCTION_NOT_PERMITTED;
     if (!attr_set_get_bool(o->attrs, purpose_attr[kind], false))
         return CKR_KEY_FUNCTION_NOT_PERMITTED;
-    if (!mech_allowed(o, d->type)) return CKR_MECHANISM_INVALID;
+    if (!object_allows_mech(o, d->type)) return CKR_MECHANISM_INVALID;
     return CKR_OK;
 }
 

@@ -40,6 +40,12 @@ CK_RV manage_gen_publish(struct library *lib, struct session *s, struct attr_set
 CK_RV manage_op_init(struct library *lib, struct session *s, enum op_kind kind,
                      const CK_MECHANISM *m, CK_OBJECT_HANDLE hkey);
 
+/* The last step of every creation path: give a checked attribute set its
+ * CKA_UNIQUE_ID, check the session may hold it, persist it if it is a token
+ * object, and publish it. attrs is taken. */
+CK_RV manage_publish(struct library *lib, struct session *s, struct attr_set *attrs,
+                     CK_OBJECT_HANDLE *out);
+
 /* C_DigestKey: feed a secret key's value into the session's digest.
  * CKR_OPERATION_NOT_INITIALIZED, CKR_KEY_HANDLE_INVALID,
  * CKR_KEY_INDIGESTIBLE (not a secret key), CKR_FUNCTION_FAILED. */

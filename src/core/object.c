@@ -40,6 +40,19 @@ object_is_key(const struct object *o)
     return o->cls == CKO_PRIVATE_KEY || o->cls == CKO_PUBLIC_KEY || o->cls == CKO_SECRET_KEY;
 }
 
+bool
+object_allows_mech(const struct object *o, CK_MECHANISM_TYPE type)
+{
+    const struct attr *a = attr_set_find(o->attrs, CKA_ALLOWED_MECHANISMS);
+    if (a == NULL || a->len == 0) return true;
+    for (CK_ULONG i = 0; i + sizeof type <= a->len; i += sizeof type) {
+        CK_MECHANISM_TYPE t;
+        memcpy(&t, a->val + i, sizeof t);
+        if (t == type) return true;
+    }
+    return false;
+}
+
 CK_RV
 object_key_get(struct object *o, struct mech_key **out)
 {

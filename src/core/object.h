@@ -46,6 +46,10 @@ CK_RV object_key_get(struct object *o, struct mech_key **out);
 /* Drop the cached key (logout, attribute change). */
 void object_key_drop(struct object *o);
 
+/* Whether CKA_ALLOWED_MECHANISMS (absent or empty: no restriction) lets the
+ * key be used with this mechanism. */
+bool object_allows_mech(const struct object *o, CK_MECHANISM_TYPE type);
+
 /* Whether the object is a key of one of the three key classes. */
 bool object_is_key(const struct object *o);
 

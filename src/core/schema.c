@@ -175,6 +175,18 @@ static const struct rule rules_sym[] = {
     END,
 };
 
+/* Secret key types credtoken stores (the mechanisms decide their use). */
+static bool
+secret_type_known(CK_KEY_TYPE kt)
+{
+    static const CK_KEY_TYPE types[] = {CKK_GENERIC_SECRET, CKK_AES,         CKK_SHA_1_HMAC,
+                                        CKK_SHA224_HMAC,    CKK_SHA256_HMAC, CKK_SHA384_HMAC,
+                                        CKK_SHA512_HMAC,    CKK_HKDF};
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (types[i] == kt) return true;
+    return false;
+}
+
 /* The rule groups that apply to one (class, key type). */
 struct shape {
     const struct rule *groups[4];
@@ -208,7 +220,7 @@ shape_of(CK_OBJECT_CLASS cls, CK_KEY_TYPE kt, bool have_kt, struct shape *sh)
         sh->groups[2] = rules_pub;
         if (kt == CKK_RSA)
             sh->groups[3] = rules_rsa_pub;
-        else if (kt == CKK_EC)
+        else if (kt == CKK_EC || kt == CKK_EC_EDWARDS)
             sh->groups[3] = rules_ec_pub;
         else
             return -1;
@@ -216,14 +228,13 @@ shape_of(CK_OBJECT_CLASS cls, CK_KEY_TYPE kt, bool have_kt, struct shape *sh)
         sh->groups[2] = rules_priv;
         if (kt == CKK_RSA)
             sh->groups[3] = rules_rsa_priv;
-        else if (kt == CKK_EC)
+        else if (kt == CKK_EC || kt == CKK_EC_EDWARDS)
             sh->groups[3] = rules_ec_priv;
         else
             return -1;
     } else {
         sh->groups[2] = rules_secret;
-        if (kt == CKK_GENERIC_SECRET || kt == CKK_AES || kt == CKK_SHA256_HMAC ||
-            kt == CKK_SHA384_HMAC || kt == CKK_SHA512_HMAC)
+        if (secret_type_known(kt))
             sh->groups[3] = rules_sym;
         else
             return -1;
@@ -306,12 +317,14 @@ check_given(const struct shape *sh, const struct attr_set *attrs, enum schema_op
         if (rv != CKR_OK) return rv;
         if (r->flags & R_RO) return CKR_ATTRIBUTE_READ_ONLY;
         if (op == SCHEMA_CREATE && (r->flags & R_NO_CREATE)) return CKR_TEMPLATE_INCONSISTENT;
-        if (op == SCHEMA_GENERATE && (r->flags & R_NO_GEN)) return CKR_TEMPLATE_INCONSISTENT;
+        if (op != SCHEMA_CREATE && (r->flags & R_NO_GEN)) return CKR_TEMPLATE_INCONSISTENT;
         if ((r->flags & R_SO_TRUE) && attr_bool(a) && !so) return CKR_ATTRIBUTE_READ_ONLY;
     }
     for (int g = 0; g < 4 && sh->groups[g]; g++) {
         for (const struct rule *r = sh->groups[g]; r->type != CKA_VENDOR_DEFINED; r++) {
-            unsigned need = op == SCHEMA_CREATE ? R_REQ_CREATE : R_REQ_GEN;
+            unsigned need = op == SCHEMA_CREATE     ? R_REQ_CREATE
+                            : op == SCHEMA_GENERATE ? R_REQ_GEN
+                                                    : 0;
             if ((r->flags & need) && shape_rule(sh, r->type) == r && !attr_set_has(attrs, r->type))
                 return CKR_TEMPLATE_INCOMPLETE;
         }
@@ -353,12 +366,13 @@ fill_defaults(struct attr_set *s, CK_OBJECT_CLASS cls, enum schema_op op, CK_MEC
     struct shape sh;
     rv = shape_load(s, &sh, true);
     if (rv != CKR_OK) return rv;
-    /* EC keys cannot encrypt: do not advertise it. */
+    /* EC and Edwards keys cannot encrypt: do not advertise it. */
     CK_KEY_TYPE kt = CK_UNAVAILABLE_INFORMATION;
     (void)attr_set_get_ulong(s, CKA_KEY_TYPE, &kt);
-    if (shape_rule(&sh, CKA_ENCRYPT)) rv = put_default_bool(s, CKA_ENCRYPT, kt != CKK_EC);
+    bool can_crypt = kt != CKK_EC && kt != CKK_EC_EDWARDS;
+    if (shape_rule(&sh, CKA_ENCRYPT)) rv = put_default_bool(s, CKA_ENCRYPT, can_crypt);
     if (rv == CKR_OK && shape_rule(&sh, CKA_DECRYPT))
-        rv = put_default_bool(s, CKA_DECRYPT, kt != CKK_EC);
+        rv = put_default_bool(s, CKA_DECRYPT, can_crypt);
     for (size_t i = 0; rv == CKR_OK && i < sizeof falses / sizeof falses[0]; i++)
         if (shape_rule(&sh, falses[i])) rv = put_default_bool(s, falses[i], false);
     for (size_t i = 0; rv == CKR_OK && i < sizeof trues / sizeof trues[0]; i++)
@@ -446,7 +460,7 @@ schema_check(enum schema_op op, struct attr_set *attrs, const struct attr_set *t
 {
     if (op == SCHEMA_COPY) return tmpl ? schema_copy(attrs, tmpl, so) : CKR_OK;
     struct shape sh;
-    CK_RV rv = shape_load(attrs, &sh, op == SCHEMA_CREATE);
+    CK_RV rv = shape_load(attrs, &sh, op != SCHEMA_GENERATE);
     if (rv != CKR_OK) return rv;
     CK_OBJECT_CLASS want = 0;
     (void)attr_set_get_ulong(attrs, CKA_CLASS, &want);

@@ -20,6 +20,8 @@ enum schema_op {
     SCHEMA_CREATE,   /* C_CreateObject: key material supplied */
     SCHEMA_GENERATE, /* C_GenerateKey / C_GenerateKeyPair: material generated */
     SCHEMA_COPY,     /* C_CopyObject: the template changes a copy */
+    SCHEMA_UNWRAP,   /* C_UnwrapKey: material from the wrapped bytes */
+    SCHEMA_DERIVE,   /* C_DeriveKey: material from the derivation */
 };
 
 /*
@@ -30,6 +32,11 @@ enum schema_op {
  * so is true when the SO is logged in (CKA_TRUSTED may be set only then).
  * gen_mech is the generation mechanism for SCHEMA_GENERATE, else
  * CK_UNAVAILABLE_INFORMATION.
+ * SCHEMA_UNWRAP and SCHEMA_DERIVE check the caller's template before the
+ * material exists: material attributes may not be given (as for
+ * generation), nothing is required beyond the class and key type, and the
+ * key is not local (CKA_ALWAYS_SENSITIVE and CKA_NEVER_EXTRACTABLE start
+ * FALSE; derivation adjusts them from the base key).
  * For SCHEMA_COPY, attrs is the copy and tmpl the caller's changes; the
  * changes are checked against the per-attribute "modifiable in copy" rules
  * and merged. For the other ops tmpl is NULL and attrs is checked in place.

@@ -87,7 +87,7 @@ gcm_init(const struct mech_desc *d, enum mech_fn fn, const CK_MECHANISM *m, stru
     if (rv != CKR_OK) return rv;
     const uint8_t *k = mech_key_secret(key, &klen);
     if (k == NULL) return CKR_KEY_TYPE_INCONSISTENT;
-    const EVP_CIPHER *cipher = registry_gcm(klen);
+    const EVP_CIPHER *cipher = registry_aes(REG_AES_GCM, klen);
     if (cipher == NULL) return CKR_KEY_SIZE_RANGE;
     struct gcm_state *s = calloc(1, sizeof *s);
     if (s == NULL) return CKR_HOST_MEMORY;

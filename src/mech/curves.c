@@ -10,6 +10,7 @@
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/obj_mac.h>
+#include <openssl/objects.h>
 
 #include "mech/family.h"
 #include "mech/ossl.h"
@@ -47,6 +48,38 @@ curves_der_header(const uint8_t *p, size_t len, size_t *content_len)
     if (len - hdr != n) return 0;
     *content_len = n;
     return hdr;
+}
+
+/* RFC 8410 §3: id-Ed25519 (1.3.101.112); PKCS#11 3.0 §2.3.5 also names
+ * the curve by the PrintableString "edwards25519". */
+const uint8_t curves_ed25519_oid[5] = {0x06, 0x03, 0x2b, 0x65, 0x70};
+static const uint8_t curves_ed25519_name[] = {0x13, 0x0c, 'e', 'd', 'w', 'a', 'r',
+                                              'd',  's',  '2', '5', '5', '1', '9'};
+
+CK_RV
+curves_find_edwards(const uint8_t *params, size_t len)
+{
+    size_t n;
+    if (params == NULL || curves_der_header(params, len, &n) == 0)
+        return CKR_ATTRIBUTE_VALUE_INVALID;
+    if (len == sizeof curves_ed25519_oid && memcmp(params, curves_ed25519_oid, len) == 0)
+        return CKR_OK;
+    if (len == sizeof curves_ed25519_name && memcmp(params, curves_ed25519_name, len) == 0)
+        return CKR_OK;
+    /* edwards448, a Weierstrass curve, explicit parameters... */
+    return CKR_CURVE_NOT_SUPPORTED;
+}
+
+const struct curve *
+curves_by_name(const char *group)
+{
+    /* OpenSSL reports the short name ("prime256v1"); accept the NIST
+     * alias ("P-256") too. */
+    int nid = OBJ_sn2nid(group);
+    if (nid == NID_undef) nid = EC_curve_nist2nid(group);
+    for (size_t i = 0; i < sizeof curves_table / sizeof curves_table[0]; i++)
+        if (curves_table[i].nid == nid && nid != NID_undef) return &curves_table[i];
+    return NULL;
 }
 
 CK_RV

@@ -1,7 +1,8 @@
 /*
- * digest.c: CKM_SHA256, CKM_SHA384, CKM_SHA512 (PKCS#11 3.0 current
- * mechanisms §2.19-2.21), and the streaming hash the hashed signature
- * mechanisms share. Every EVP_MD comes from the registry's cache.
+ * digest.c: CKM_SHA_1, CKM_SHA224, CKM_SHA256, CKM_SHA384, CKM_SHA512
+ * (PKCS#11 3.0 current mechanisms §2.16-2.21), and the streaming hash the
+ * hashed signature mechanisms share. Every EVP_MD comes from the registry's
+ * cache.
  */
 #include <stdlib.h>
 
@@ -20,6 +21,19 @@ digest_ctx_new(CK_MECHANISM_TYPE hash, EVP_MD_CTX **out)
     if (EVP_DigestInit_ex2(ctx, md, NULL) != 1) {
         EVP_MD_CTX_free(ctx);
         return ossl_fail("digest init", CKR_FUNCTION_FAILED);
+    }
+    *out = ctx;
+    return CKR_OK;
+}
+
+CK_RV
+digest_ctx_dup(const EVP_MD_CTX *in, EVP_MD_CTX **out)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (ctx == NULL) return CKR_HOST_MEMORY;
+    if (EVP_MD_CTX_copy_ex(ctx, in) != 1) {
+        EVP_MD_CTX_free(ctx);
+        return ossl_fail("digest copy", CKR_FUNCTION_FAILED);
     }
     *out = ctx;
     return CKR_OK;
@@ -118,6 +132,22 @@ digest_oneshot(void *state, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE *out, CK
     return rv;
 }
 
+static CK_RV
+digest_dup(const void *state, void **copy)
+{
+    const struct digest_state *s = state;
+    struct digest_state *c = calloc(1, sizeof *c);
+    if (c == NULL) return CKR_HOST_MEMORY;
+    c->len = s->len;
+    CK_RV rv = digest_ctx_dup(s->ctx, &c->ctx);
+    if (rv != CKR_OK) {
+        digest_free(c);
+        return rv;
+    }
+    *copy = c;
+    return CKR_OK;
+}
+
 const struct mech_ops digest_ops = {
     .init = digest_init,
     .out_len = digest_out_len,
@@ -125,4 +155,5 @@ const struct mech_ops digest_ops = {
     .update = digest_update,
     .final = digest_final,
     .free = digest_free,
+    .dup = digest_dup,
 };

@@ -1,5 +1,5 @@
 /*
- * ec.c: CKM_ECDSA and CKM_ECDSA_SHA256/384/512 (PKCS#11 3.0 current
+ * ec.c: CKM_ECDSA and CKM_ECDSA_SHA1/224/256/384/512 (PKCS#11 3.0 current
  * mechanisms §2.3.6-2.3.7).
  *
  * Signatures are raw r || s, each left-padded to the field length; OpenSSL
@@ -24,6 +24,8 @@ static const struct {
     CK_MECHANISM_TYPE hash; /* 0: the caller hashes (CKM_ECDSA) */
 } ecdsa_cfgs[] = {
     {CKM_ECDSA, 0},
+    {CKM_ECDSA_SHA1, CKM_SHA_1},
+    {CKM_ECDSA_SHA224, CKM_SHA224},
     {CKM_ECDSA_SHA256, CKM_SHA256},
     {CKM_ECDSA_SHA384, CKM_SHA384},
     {CKM_ECDSA_SHA512, CKM_SHA512},
@@ -212,6 +214,28 @@ out:
     return rv;
 }
 
+/* Only the hashed mechanisms keep a state worth saving: CKM_ECDSA holds
+ * nothing but the key. */
+static CK_RV
+ecdsa_dup(const void *state, void **copy)
+{
+    const struct ecdsa_state *s = state;
+    if (s->md == NULL) return CKR_STATE_UNSAVEABLE;
+    struct ecdsa_state *c = calloc(1, sizeof *c);
+    if (c == NULL) return CKR_HOST_MEMORY;
+    c->fn = s->fn;
+    c->flen = s->flen;
+    CK_RV rv = CKR_HOST_MEMORY;
+    c->pctx = EVP_PKEY_CTX_dup(s->pctx);
+    if (c->pctx != NULL) rv = digest_ctx_dup(s->md, &c->md);
+    if (rv != CKR_OK) {
+        ecdsa_free(c);
+        return ossl_fail("ecdsa dup", rv);
+    }
+    *copy = c;
+    return CKR_OK;
+}
+
 const struct mech_ops ec_ecdsa_ops = {
     .init = ecdsa_init,
     .out_len = ecdsa_out_len,
@@ -220,4 +244,5 @@ const struct mech_ops ec_ecdsa_ops = {
     .final = ecdsa_final,
     .verify = ecdsa_verify,
     .free = ecdsa_free,
+    .dup = ecdsa_dup,
 };

@@ -96,6 +96,12 @@ out:
 }
 
 CK_RV
+ec_key_public(const struct curve *c, const uint8_t *raw, EVP_PKEY **out)
+{
+    return ec_key_build(c, NULL, raw, out);
+}
+
+CK_RV
 ec_key_load(const struct attr_set *a, CK_OBJECT_CLASS cls, EVP_PKEY **out, CK_ULONG *bits)
 {
     const struct curve *c;

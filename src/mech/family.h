@@ -3,9 +3,11 @@
  *
  * Private to src/mech/ (and its unit test): the core includes mech.h only.
  * registry.c owns the descriptor table and the OpenSSL algorithm objects
- * fetched once by mech_init(); each family file (digest.c, hmac.c, aes.c,
- * ec.c, rsa.c) exports one vtable; key.c owns struct mech_key; ec_key.c,
- * rsa_key.c and curves.c turn attributes into key material and back.
+ * fetched once by mech_init(); each family file (digest.c, hmac.c, cmac.c,
+ * aes.c, aes_modes.c, aes_kw.c, ec.c, eddsa.c, rsa.c) exports one vtable;
+ * key.c owns struct mech_key; ec_key.c, ed_key.c, rsa_key.c and curves.c
+ * turn attributes into key material and back; pkcs8.c, wrap.c and derive.c
+ * implement the key-management half of mech.h.
  * Nothing here locks; everything is safe to call from several threads at
  * once after mech_init().
  */
@@ -24,8 +26,12 @@
 
 extern const struct mech_ops digest_ops;
 extern const struct mech_ops hmac_ops;
+extern const struct mech_ops cmac_ops; /* CKM_AES_CMAC, CKM_AES_CMAC_GENERAL */
 extern const struct mech_ops aes_gcm_ops;
+extern const struct mech_ops aes_block_ops; /* CKM_AES_ECB, _CBC, _CBC_PAD, _CTR */
+extern const struct mech_ops aes_kw_ops;    /* CKM_AES_KEY_WRAP, _KEY_WRAP_PAD */
 extern const struct mech_ops ec_ecdsa_ops;
+extern const struct mech_ops eddsa_ops;
 extern const struct mech_ops rsa_ops;
 
 /* ---- registry.c: algorithm objects cached on the private libctx ---- */
@@ -33,10 +39,25 @@ extern const struct mech_ops rsa_ops;
 /* The EVP_MD of CKM_SHA_1, CKM_SHA224, CKM_SHA256, CKM_SHA384 or
  * CKM_SHA512; NULL for any other value or before mech_init(). Borrowed. */
 const EVP_MD *registry_md(CK_MECHANISM_TYPE hash);
-/* The "HMAC" EVP_MAC; NULL before mech_init(). Borrowed. */
+/* The "HMAC" and "CMAC" EVP_MACs; NULL before mech_init(). Borrowed. */
 EVP_MAC *registry_hmac(void);
-/* AES-{128,192,256}-GCM by key length in bytes; NULL for other lengths. */
-const EVP_CIPHER *registry_gcm(size_t key_len);
+EVP_MAC *registry_cmac(void);
+/* The "HKDF" and "X963KDF" EVP_KDFs; NULL before mech_init(). Borrowed. */
+EVP_KDF *registry_hkdf(void);
+EVP_KDF *registry_x963(void);
+
+enum registry_aes {
+    REG_AES_ECB,
+    REG_AES_CBC,
+    REG_AES_CTR,
+    REG_AES_GCM,
+    REG_AES_WRAP,     /* RFC 3394 */
+    REG_AES_WRAP_PAD, /* RFC 5649 */
+    REG_AES_NMODES
+};
+/* AES-{128,192,256}-<mode> by key length in bytes; NULL for other lengths.
+ * Borrowed. */
+const EVP_CIPHER *registry_aes(enum registry_aes mode, size_t key_len);
 /* CKR_OK when m carries no parameter (m may be NULL), else
  * CKR_MECHANISM_PARAM_INVALID. */
 CK_RV registry_param_none(const CK_MECHANISM *m);
@@ -46,11 +67,18 @@ CK_RV registry_param_none(const CK_MECHANISM *m);
 /* A fresh EVP_MD_CTX for a CKM_SHA* hash. CKR_OK, CKR_HOST_MEMORY,
  * CKR_FUNCTION_FAILED. The caller frees it with EVP_MD_CTX_free. */
 CK_RV digest_ctx_new(CK_MECHANISM_TYPE hash, EVP_MD_CTX **out);
+/* An independent copy of a running hash. CKR_OK, CKR_HOST_MEMORY,
+ * CKR_FUNCTION_FAILED. */
+CK_RV digest_ctx_dup(const EVP_MD_CTX *in, EVP_MD_CTX **out);
 CK_RV digest_ctx_update(EVP_MD_CTX *ctx, const CK_BYTE *in, CK_ULONG len);
 /* out has room for EVP_MAX_MD_SIZE bytes. */
 CK_RV digest_ctx_final(EVP_MD_CTX *ctx, uint8_t *out, size_t *len);
 
 /* ---- key.c ---- */
+
+/* Whether kt is a secret-key type credtoken knows (CKA_VALUE holds the key):
+ * generic secret, AES, the CKK_SHA*_HMAC types and CKK_HKDF. */
+bool mech_secret_type(CK_KEY_TYPE kt);
 
 /* The EVP_PKEY of an asymmetric key; NULL for secret keys. Borrowed for as
  * long as the caller holds a reference to k. */
@@ -65,14 +93,15 @@ CK_RV mech_key_put_spki(EVP_PKEY *pkey, struct attr_set *a);
 /* Add the big-endian bytes of bn (minimal length, or exactly pad bytes when
  * pad != 0) as attribute type. Wipes its scratch copy. */
 CK_RV mech_key_put_bn(struct attr_set *a, CK_ATTRIBUTE_TYPE type, const BIGNUM *bn, size_t pad);
+/* A key-less context for key type alg ("EC", "RSA", "ED25519") on the
+ * private library context, never routed to an application's ENGINE. NULL
+ * on failure. */
+EVP_PKEY_CTX *mech_pkey_ctx_for(const char *alg);
 /* EVP_PKEY_fromdata of algorithm alg ("EC", "RSA") on the private libctx
  * with the parameters pushed to bld (private BIGNUMs must be BN_secure_new
  * ones: OpenSSL then keeps them in the cleared part of the array).
  * CKR_OK, CKR_HOST_MEMORY, CKR_ATTRIBUTE_VALUE_INVALID (OpenSSL refused the
  * material; logged at debug level). */
-/* A key-less context for key type alg ("EC", "RSA") on the private library
- * context, never routed to an application's ENGINE. NULL on failure. */
-EVP_PKEY_CTX *mech_pkey_ctx_for(const char *alg);
 CK_RV mech_key_fromdata(const char *alg, int selection, OSSL_PARAM_BLD *bld, EVP_PKEY **out);
 
 /* ---- curves.c: the named curves credtoken supports ---- */
@@ -90,6 +119,15 @@ struct curve {
  * CKR_CURVE_NOT_SUPPORTED (well-formed DER naming another curve or explicit
  * parameters), CKR_ATTRIBUTE_VALUE_INVALID (not one DER element). */
 CK_RV curves_find(const uint8_t *params, size_t len, const struct curve **out);
+/* The table entry of an OpenSSL group name; NULL for a curve we lack. */
+const struct curve *curves_by_name(const char *group);
+/* Match the CKA_EC_PARAMS of a CKK_EC_EDWARDS key: edwards25519 given as
+ * the OID 1.3.101.112 (RFC 8410) or as the PrintableString "edwards25519"
+ * (PKCS#11 3.0 curveName). CKR_OK, CKR_CURVE_NOT_SUPPORTED (well-formed,
+ * another curve), CKR_ATTRIBUTE_VALUE_INVALID (not one DER element). */
+CK_RV curves_find_edwards(const uint8_t *params, size_t len);
+/* DER of the Ed25519 OID, as written to CKA_EC_PARAMS on import. */
+extern const uint8_t curves_ed25519_oid[5];
 /* Decode CKA_EC_POINT given raw or wrapped in a DER OCTET STRING,
  * compressed or not, and write the uncompressed point (1 + 2 * field_len
  * bytes) to raw. CKR_OK, CKR_HOST_MEMORY, CKR_ATTRIBUTE_VALUE_INVALID (bad
@@ -111,13 +149,32 @@ CK_RV curves_put_point(struct attr_set *a, const uint8_t *raw, size_t len);
  * CKR_HOST_MEMORY, CKR_TEMPLATE_INCOMPLETE, CKR_ATTRIBUTE_VALUE_INVALID,
  * CKR_CURVE_NOT_SUPPORTED, CKR_FUNCTION_FAILED. */
 CK_RV ec_key_load(const struct attr_set *a, CK_OBJECT_CLASS cls, EVP_PKEY **out, CK_ULONG *bits);
+CK_RV ed_key_load(const struct attr_set *a, CK_OBJECT_CLASS cls, EVP_PKEY **out, CK_ULONG *bits);
 CK_RV rsa_key_load(const struct attr_set *a, CK_OBJECT_CLASS cls, EVP_PKEY **out, CK_ULONG *bits);
 /* mech_generate_key_pair() and mech_key_complete() of each family, with the
  * contracts of mech.h. */
 CK_RV ec_key_generate(struct attr_set *pub, struct attr_set *priv);
+CK_RV ed_key_generate(struct attr_set *pub, struct attr_set *priv);
 CK_RV rsa_key_generate(struct attr_set *pub, struct attr_set *priv);
 CK_RV ec_key_complete(CK_OBJECT_CLASS cls, struct attr_set *a);
+CK_RV ed_key_complete(CK_OBJECT_CLASS cls, struct attr_set *a);
 CK_RV rsa_key_complete(CK_OBJECT_CLASS cls, struct attr_set *a);
+/* The public EVP_PKEY of an uncompressed point raw (1 + 2 * field_len
+ * bytes) on curve c. CKR_OK, CKR_HOST_MEMORY, CKR_ATTRIBUTE_VALUE_INVALID. */
+CK_RV ec_key_public(const struct curve *c, const uint8_t *raw, EVP_PKEY **out);
+
+/* Ed25519: 32-byte seeds and public keys; the key size is the field size. */
+#define ED25519_LEN 32
+#define ED25519_BITS 255
+#define ED25519_SIG_LEN 64
+
+/* ---- derive.c ---- */
+
+/* The ANSI X9.63 KDF (SEC 1 §3.6.1) with a CKM_SHA* hash: outlen bytes of
+ * Hash(z || counter || info) blocks. CKR_OK, CKR_HOST_MEMORY,
+ * CKR_FUNCTION_FAILED. */
+CK_RV derive_x963(CK_MECHANISM_TYPE hash, const uint8_t *z, size_t zlen, const uint8_t *info,
+                  size_t infolen, uint8_t *out, size_t outlen);
 
 /* Secret-key size limits (bytes) shared by generation, import and HMAC. */
 #define MECH_SECRET_MIN 1

@@ -1,6 +1,7 @@
 /*
- * hmac.c: CKM_SHA256_HMAC, CKM_SHA384_HMAC, CKM_SHA512_HMAC (PKCS#11 3.0
- * current mechanisms §2.19-2.21), full-length MACs only.
+ * hmac.c: CKM_SHA_1_HMAC, CKM_SHA224_HMAC, CKM_SHA256_HMAC, CKM_SHA384_HMAC,
+ * CKM_SHA512_HMAC (PKCS#11 3.0 current mechanisms §2.16-2.21), full-length
+ * MACs only.
  *
  * Keys are CKK_GENERIC_SECRET or the matching CKK_SHA*_HMAC, MECH_SECRET_MIN
  * to MECH_SECRET_MAX bytes (1..512: any HMAC key works, and 512 bytes is
@@ -22,8 +23,8 @@ static const struct {
     const char *digest;
     size_t len;
 } hmac_cfgs[] = {
-    {CKM_SHA256_HMAC, "SHA256", 32},
-    {CKM_SHA384_HMAC, "SHA384", 48},
+    {CKM_SHA_1_HMAC, "SHA1", 20},    {CKM_SHA224_HMAC, "SHA224", 28},
+    {CKM_SHA256_HMAC, "SHA256", 32}, {CKM_SHA384_HMAC, "SHA384", 48},
     {CKM_SHA512_HMAC, "SHA512", 64},
 };
 
@@ -137,6 +138,22 @@ hmac_verify(void *state, const CK_BYTE *data, CK_ULONG data_len, const CK_BYTE *
     return rv;
 }
 
+static CK_RV
+hmac_dup(const void *state, void **copy)
+{
+    const struct hmac_state *s = state;
+    struct hmac_state *c = calloc(1, sizeof *c);
+    if (c == NULL) return CKR_HOST_MEMORY;
+    c->len = s->len;
+    c->ctx = EVP_MAC_CTX_dup(s->ctx);
+    if (c->ctx == NULL) {
+        free(c);
+        return ossl_fail("hmac dup", CKR_HOST_MEMORY);
+    }
+    *copy = c;
+    return CKR_OK;
+}
+
 const struct mech_ops hmac_ops = {
     .init = hmac_init,
     .out_len = hmac_out_len,
@@ -145,4 +162,5 @@ const struct mech_ops hmac_ops = {
     .final = hmac_final,
     .verify = hmac_verify,
     .free = hmac_free,
+    .dup = hmac_dup,
 };

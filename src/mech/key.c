@@ -30,15 +30,18 @@ struct mech_key {
     size_t secret_len;
 };
 
-static bool
-key_is_secret_type(CK_KEY_TYPE kt)
+bool
+mech_secret_type(CK_KEY_TYPE kt)
 {
     switch (kt) {
     case CKK_GENERIC_SECRET:
     case CKK_AES:
+    case CKK_SHA_1_HMAC:
+    case CKK_SHA224_HMAC:
     case CKK_SHA256_HMAC:
     case CKK_SHA384_HMAC:
     case CKK_SHA512_HMAC:
+    case CKK_HKDF:
         return true;
     default:
         return false;
@@ -67,7 +70,9 @@ key_load(const struct attr_set *attrs, struct mech_key *k)
         rv = ec_key_load(attrs, k->cls, &k->pkey, &k->size);
     } else if (k->kt == CKK_RSA && asym) {
         rv = rsa_key_load(attrs, k->cls, &k->pkey, &k->size);
-    } else if (key_is_secret_type(k->kt) && k->cls == CKO_SECRET_KEY) {
+    } else if (k->kt == CKK_EC_EDWARDS && asym) {
+        rv = ed_key_load(attrs, k->cls, &k->pkey, &k->size);
+    } else if (mech_secret_type(k->kt) && k->cls == CKO_SECRET_KEY) {
         rv = key_load_secret(attrs, k);
     } else {
         return CKR_KEY_TYPE_INCONSISTENT;
@@ -194,9 +199,10 @@ mech_pkey_ctx_for(const char *alg)
      * --tls-engine), whose legacy methods cannot build or generate keys
      * from parameters. The OID has no NID mapping, so the provider in our
      * library context is used. */
-    const char *by_oid = strcmp(alg, "EC") == 0    ? "1.2.840.10045.2.1"
-                         : strcmp(alg, "RSA") == 0 ? "1.2.840.113549.1.1.1"
-                                                   : alg;
+    const char *by_oid = strcmp(alg, "EC") == 0        ? "1.2.840.10045.2.1"
+                         : strcmp(alg, "RSA") == 0     ? "1.2.840.113549.1.1.1"
+                         : strcmp(alg, "ED25519") == 0 ? "1.3.101.112"
+                                                       : alg;
     return EVP_PKEY_CTX_new_from_name(ossl_libctx(), by_oid, NULL);
 }
 

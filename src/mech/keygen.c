@@ -1,7 +1,7 @@
 /*
  * keygen.c: C_GenerateKeyPair, C_GenerateKey and the key-import checks of
  * C_CreateObject, dispatched by mechanism or key type (PKCS#11 3.0
- * §5.14). The asymmetric work lives in ec_key.c and rsa_key.c.
+ * §5.14). The asymmetric work lives in ec_key.c, ed_key.c and rsa_key.c.
  */
 #include "mech/mech.h"
 
@@ -15,11 +15,13 @@ CK_RV
 mech_generate_key_pair(const CK_MECHANISM *m, struct attr_set *pub, struct attr_set *priv)
 {
     if (m == NULL) return CKR_MECHANISM_INVALID;
-    if (m->mechanism != CKM_EC_KEY_PAIR_GEN && m->mechanism != CKM_RSA_PKCS_KEY_PAIR_GEN)
+    if (m->mechanism != CKM_EC_KEY_PAIR_GEN && m->mechanism != CKM_RSA_PKCS_KEY_PAIR_GEN &&
+        m->mechanism != CKM_EC_EDWARDS_KEY_PAIR_GEN)
         return CKR_MECHANISM_INVALID;
     CK_RV rv = registry_param_none(m);
     if (rv != CKR_OK) return rv;
     if (m->mechanism == CKM_EC_KEY_PAIR_GEN) return ec_key_generate(pub, priv);
+    if (m->mechanism == CKM_EC_EDWARDS_KEY_PAIR_GEN) return ed_key_generate(pub, priv);
     return rsa_key_generate(pub, priv);
 }
 
@@ -71,18 +73,17 @@ CK_RV
 mech_key_complete(CK_OBJECT_CLASS cls, CK_KEY_TYPE kt, struct attr_set *attrs)
 {
     bool asym = cls == CKO_PUBLIC_KEY || cls == CKO_PRIVATE_KEY;
-    switch (kt) {
-    case CKK_EC:
-        return asym ? ec_key_complete(cls, attrs) : CKR_ATTRIBUTE_VALUE_INVALID;
-    case CKK_RSA:
-        return asym ? rsa_key_complete(cls, attrs) : CKR_ATTRIBUTE_VALUE_INVALID;
-    case CKK_GENERIC_SECRET:
-    case CKK_AES:
-    case CKK_SHA256_HMAC:
-    case CKK_SHA384_HMAC:
-    case CKK_SHA512_HMAC:
+    if (mech_secret_type(kt))
         return cls == CKO_SECRET_KEY ? keygen_complete_secret(kt, attrs)
                                      : CKR_ATTRIBUTE_VALUE_INVALID;
+    if (!asym) return CKR_ATTRIBUTE_VALUE_INVALID;
+    switch (kt) {
+    case CKK_EC:
+        return ec_key_complete(cls, attrs);
+    case CKK_EC_EDWARDS:
+        return ed_key_complete(cls, attrs);
+    case CKK_RSA:
+        return rsa_key_complete(cls, attrs);
     default:
         return CKR_ATTRIBUTE_VALUE_INVALID;
     }

@@ -3,9 +3,10 @@
  *
  * One sorted static table of descriptors (registry.c) drives
  * C_GetMechanismList/Info and every crypto call. Each family lives in its own
- * file (ec.c, rsa.c, hmac.c, digest.c, aes.c, keygen.c, key.c) and exposes a
- * `struct mech_ops` vtable. All OpenSSL fetches use the private library
- * context of ossl.h.
+ * file (ec.c, eddsa.c, rsa.c, hmac.c, cmac.c, digest.c, aes.c, aes_modes.c,
+ * aes_kw.c) and exposes a `struct mech_ops` vtable; keys, wrapping and
+ * derivation live in key.c, keygen.c, pkcs8.c, wrap.c and derive.c. All
+ * OpenSSL fetches use the private library context of ossl.h.
  *
  * Threading: descriptors are immutable. A mech_key is immutable after
  * creation and reference-counted atomically, so N threads may run N
@@ -56,11 +57,12 @@ bool mech_key_type_ok(const struct mech_desc *d, CK_KEY_TYPE kt);
 struct mech_key;
 
 /* Build from an object's attributes: CKA_CLASS, CKA_KEY_TYPE and the key
- * material (CKA_EC_PARAMS/CKA_EC_POINT/CKA_VALUE for EC, CKA_MODULUS/
- * CKA_PUBLIC_EXPONENT/CKA_PRIVATE_EXPONENT/CRT parts for RSA, CKA_VALUE for
- * secret keys). Returns CKR_OK, CKR_HOST_MEMORY, CKR_KEY_TYPE_INCONSISTENT
- * (a key type credtoken cannot use), or CKR_FUNCTION_FAILED (material that
- * does not parse; logged). The new key has one reference. */
+ * material (CKA_EC_PARAMS/CKA_EC_POINT/CKA_VALUE for EC and EC_EDWARDS,
+ * CKA_MODULUS/CKA_PUBLIC_EXPONENT/CKA_PRIVATE_EXPONENT/CRT parts for RSA,
+ * CKA_VALUE for secret keys: generic, AES, CKK_SHA*_HMAC, CKK_HKDF).
+ * Returns CKR_OK, CKR_HOST_MEMORY, CKR_KEY_TYPE_INCONSISTENT (a key type
+ * credtoken cannot use), or CKR_FUNCTION_FAILED (material that does not
+ * parse; logged). The new key has one reference. */
 CK_RV mech_key_new(const struct attr_set *attrs, struct mech_key **out);
 /* Take another reference; returns k. Atomic. */
 struct mech_key *mech_key_ref(struct mech_key *k);
@@ -68,7 +70,8 @@ struct mech_key *mech_key_ref(struct mech_key *k);
 void mech_key_unref(struct mech_key *k);
 CK_KEY_TYPE mech_key_type(const struct mech_key *k);
 CK_OBJECT_CLASS mech_key_class(const struct mech_key *k);
-/* Size in bits (RSA modulus, EC field) or bytes (secret keys). */
+/* Size in bits (RSA modulus, EC field; 255 for Ed25519) or bytes (secret
+ * keys). */
 CK_ULONG mech_key_size(const struct mech_key *k);
 
 /* ---- key generation and import ---- */
@@ -78,6 +81,10 @@ CK_ULONG mech_key_size(const struct mech_key *k);
  *   EC (CKM_EC_KEY_PAIR_GEN; CKA_EC_PARAMS from pub, named curves P-256 and
  *   P-384 by OID): pub gets CKA_EC_POINT (DER OCTET STRING of the
  *   uncompressed point); priv gets CKA_EC_PARAMS, CKA_VALUE, CKA_EC_POINT.
+ *   Ed25519 (CKM_EC_EDWARDS_KEY_PAIR_GEN; CKA_EC_PARAMS from pub, the OID
+ *   1.3.101.112 or the PrintableString "edwards25519"): pub gets
+ *   CKA_EC_POINT (DER OCTET STRING of the 32-byte public key); priv gets
+ *   CKA_EC_PARAMS (as given), CKA_VALUE (the 32-byte seed), CKA_EC_POINT.
  *   RSA (CKM_RSA_PKCS_KEY_PAIR_GEN; CKA_MODULUS_BITS 2048..4096 and optional
  *   CKA_PUBLIC_EXPONENT from pub, default 65537): pub gets CKA_MODULUS,
  *   CKA_PUBLIC_EXPONENT; priv gets CKA_MODULUS, CKA_PUBLIC_EXPONENT,
@@ -97,13 +104,14 @@ CK_RV mech_generate_key(const CK_MECHANISM *m, struct attr_set *tmpl);
 /* C_CreateObject of a key: validate the material the caller supplied and add
  * the derived attributes. EC private: computes CKA_EC_POINT; EC public:
  * checks the point is on the curve and stores CKA_EC_POINT as a DER OCTET
- * STRING even when given raw; RSA private: requires modulus, public and
- * private exponent (CRT parts optional, all or none); RSA public: adds
- * CKA_MODULUS_BITS; secret: sets CKA_VALUE_LEN (AES: 16/24/32 bytes). Every
- * asymmetric key gets CKA_PUBLIC_KEY_INFO. Returns CKR_OK, CKR_HOST_MEMORY,
- * CKR_TEMPLATE_INCOMPLETE (material missing), CKR_ATTRIBUTE_VALUE_INVALID
- * (material malformed, inconsistent, or of an unsupported size),
- * CKR_CURVE_NOT_SUPPORTED. */
+ * STRING even when given raw; EC_EDWARDS: likewise, with the 32-byte seed as
+ * CKA_VALUE and a 32-byte CKA_EC_POINT (bare or DER); RSA private: requires
+ * modulus, public and private exponent (CRT parts optional, all or none);
+ * RSA public: adds CKA_MODULUS_BITS; secret: sets CKA_VALUE_LEN (AES:
+ * 16/24/32 bytes). Every asymmetric key gets CKA_PUBLIC_KEY_INFO. Returns
+ * CKR_OK, CKR_HOST_MEMORY, CKR_TEMPLATE_INCOMPLETE (material missing),
+ * CKR_ATTRIBUTE_VALUE_INVALID (material malformed, inconsistent, or of an
+ * unsupported size), CKR_CURVE_NOT_SUPPORTED. */
 CK_RV mech_key_complete(CK_OBJECT_CLASS cls, CK_KEY_TYPE kt, struct attr_set *attrs);
 
 /* ---- operations ---- */
@@ -115,7 +123,8 @@ enum mech_fn {
     MECH_DECRYPT,
     MECH_DIGEST,
     MECH_SIGN_RECOVER,   /* CKF_SIGN_RECOVER: one-shot, like MECH_SIGN */
-    MECH_VERIFY_RECOVER, /* CKF_VERIFY_RECOVER: one-shot; in = signature, out = data */
+    MECH_VERIFY_RECOVER, /* CKF_VERIFY_RECOVER: one-shot; in = signature, out = data;
+                            a private key works as well as a public one */
 };
 
 /* CKF_SIGN, CKF_VERIFY... for the function. */
@@ -136,25 +145,32 @@ void mech_op_free(struct mech_op *op);
  * (final == false) or the Final of a multi-part operation (final == true,
  * in_len ignored). *exact is true when the real output has exactly this
  * length (signatures, digests, MACs, GCM encryption), false when it is an
- * upper bound (RSA and GCM decryption). CKR_OK, or CKR_DATA_LEN_RANGE /
- * CKR_ENCRYPTED_DATA_LEN_RANGE when in_len can never be valid. */
+ * upper bound (RSA, GCM, CBC_PAD and KEY_WRAP_PAD decryption, and verify-
+ * recover). CKR_OK, or CKR_DATA_LEN_RANGE / CKR_ENCRYPTED_DATA_LEN_RANGE
+ * (CKR_SIGNATURE_LEN_RANGE for verify-recover) when in_len can never be
+ * valid, or when a Final could not succeed (ECB/CBC data left over). */
 CK_RV mech_op_out_len(struct mech_op *op, CK_ULONG in_len, bool final, CK_ULONG *out_len,
                       bool *exact);
 
-/* One-shot sign/encrypt/decrypt/digest. out has room for at least the
- * mech_op_out_len() answer; *out_len receives the real length. Returns
- * CKR_OK, CKR_DATA_LEN_RANGE, CKR_DATA_INVALID, CKR_ENCRYPTED_DATA_LEN_RANGE,
- * CKR_ENCRYPTED_DATA_INVALID, CKR_FUNCTION_FAILED. */
+/* One-shot sign/encrypt/decrypt/digest/sign-recover/verify-recover. out has
+ * room for at least the mech_op_out_len() answer; *out_len receives the real
+ * length. Returns CKR_OK, CKR_DATA_LEN_RANGE, CKR_DATA_INVALID,
+ * CKR_ENCRYPTED_DATA_LEN_RANGE, CKR_ENCRYPTED_DATA_INVALID,
+ * CKR_FUNCTION_FAILED; verify-recover: CKR_SIGNATURE_INVALID,
+ * CKR_SIGNATURE_LEN_RANGE. */
 CK_RV mech_op_oneshot(struct mech_op *op, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE *out,
                       CK_ULONG *out_len);
 
 /* Multi-part input (sign, verify, digest, encrypt, decrypt). For
  * encrypt/decrypt, out (room for in_len + 16 bytes) may receive output and
  * *out_len its length; for the others pass NULL, NULL. Returns CKR_OK,
- * CKR_DATA_LEN_RANGE, or CKR_FUNCTION_FAILED, also when the mechanism is
- * single-part only (CKM_ECDSA, CKM_RSA_PKCS, CKM_RSA_X_509,
- * CKM_RSA_PKCS_PSS, CKM_RSA_PKCS_OAEP): the Update and Final functions may
- * not return CKR_MECHANISM_INVALID. Final and verify-final likewise. */
+ * CKR_DATA_LEN_RANGE / CKR_ENCRYPTED_DATA_LEN_RANGE (a CTR counter that
+ * would wrap), or CKR_FUNCTION_FAILED, also when the mechanism or function
+ * is single-part only (CKM_ECDSA, CKM_EDDSA, CKM_RSA_PKCS, CKM_RSA_X_509,
+ * CKM_RSA_PKCS_PSS, CKM_RSA_PKCS_OAEP, CKM_AES_KEY_WRAP(_PAD), sign- and
+ * verify-recover): the Update and Final functions may not return
+ * CKR_MECHANISM_INVALID. Final and verify-final likewise (Final adds
+ * CKR_ENCRYPTED_DATA_INVALID for bad CBC_PAD padding). */
 CK_RV mech_op_update(struct mech_op *op, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE *out,
                      CK_ULONG *out_len);
 /* Multi-part end for sign/encrypt/decrypt/digest. out as for oneshot. */
@@ -165,15 +181,16 @@ CK_RV mech_op_final(struct mech_op *op, CK_BYTE *out, CK_ULONG *out_len);
  * CKR_SIGNATURE_LEN_RANGE (checked first: a signature of the wrong length
  * is never passed to OpenSSL), CKR_DATA_LEN_RANGE, CKR_DATA_INVALID,
  * CKR_FUNCTION_FAILED. */
-CK_RV mech_op_verify(struct mech_op *op, const CK_BYTE *data, CK_ULONG data_len,
-                     const CK_BYTE *sig, CK_ULONG sig_len);
+CK_RV mech_op_verify(struct mech_op *op, const CK_BYTE *data, CK_ULONG data_len, const CK_BYTE *sig,
+                     CK_ULONG sig_len);
 CK_RV mech_op_verify_final(struct mech_op *op, const CK_BYTE *sig, CK_ULONG sig_len);
 
 /* An independent copy of an operation in its current state (for
- * C_GetOperationState / C_SetOperationState: digest, sign and verify, single-
- * or multi-part, before any output was produced). The copy holds its own key
- * reference. CKR_OK, CKR_HOST_MEMORY, CKR_STATE_UNSAVEABLE (a family or
- * state that cannot be copied). */
+ * C_GetOperationState / C_SetOperationState), before any output was
+ * produced: digests, HMAC, CMAC and the hashed signatures (CKM_ECDSA_SHA*,
+ * CKM_SHA*_RSA_PKCS(_PSS)), sign or verify. The copy holds its own key
+ * reference. CKR_OK, CKR_HOST_MEMORY, CKR_STATE_UNSAVEABLE (any other
+ * mechanism, or an operation whose one-shot/Final/verify already ran). */
 CK_RV mech_op_dup(const struct mech_op *op, struct mech_op **out);
 /* The descriptor and function the operation was started with. */
 const struct mech_desc *mech_op_desc(const struct mech_op *op);
@@ -190,9 +207,16 @@ CK_RV mech_key_export(const struct attr_set *attrs, uint8_t **out, size_t *len);
 /* The reverse, for C_UnwrapKey: add the key material of a key of class cls
  * and key type kt from its travelling form to attrs (secret: CKA_VALUE and
  * CKA_VALUE_LEN; private: the attributes mech_key_complete() would make,
- * with a PKCS#8 whose algorithm must match kt). CKR_OK, CKR_HOST_MEMORY,
- * CKR_WRAPPED_KEY_INVALID (does not parse or does not match kt),
- * CKR_TEMPLATE_INCONSISTENT (a class/type that cannot be unwrapped). */
+ * with a PKCS#8 whose algorithm must match kt; zero bytes after the DER,
+ * the padding of RFC 3394, are ignored). attrs is the unwrap template: a
+ * CKA_VALUE_LEN in it truncates a secret (§2.16: the unpadded modes hand
+ * back whole blocks), and a CKA_EC_PARAMS in it must name the key's curve
+ * (it is kept in its own encoding). attrs is changed only on success.
+ * CKR_OK, CKR_HOST_MEMORY, CKR_WRAPPED_KEY_INVALID (does not parse, does not
+ * match kt, or material C_CreateObject would refuse), CKR_CURVE_NOT_SUPPORTED
+ * (an EC key on another curve, as §2.3 asks), CKR_TEMPLATE_INCONSISTENT (a
+ * class/type that cannot be unwrapped, CKA_VALUE_LEN longer than the value,
+ * CKA_EC_PARAMS of another curve). */
 CK_RV mech_key_import(CK_OBJECT_CLASS cls, CK_KEY_TYPE kt, const uint8_t *in, size_t len,
                       struct attr_set *attrs);
 
@@ -203,25 +227,33 @@ CK_RV mech_key_import(CK_OBJECT_CLASS cls, CK_KEY_TYPE kt, const uint8_t *in, si
  * (ECB/CBC need whole blocks; CBC_PAD any length; GCM). out NULL: *out_len
  * receives the exact length. CKR_OK, CKR_BUFFER_TOO_SMALL (with the
  * length), CKR_MECHANISM_INVALID (d cannot wrap), CKR_MECHANISM_PARAM_INVALID,
- * CKR_KEY_SIZE_RANGE / CKR_KEY_NOT_WRAPPABLE (in too long or badly sized),
- * CKR_WRAPPING_KEY_TYPE_INCONSISTENT, CKR_FUNCTION_FAILED. */
+ * CKR_KEY_SIZE_RANGE / CKR_KEY_NOT_WRAPPABLE (in too long or badly sized,
+ * or empty), CKR_WRAPPING_KEY_TYPE_INCONSISTENT,
+ * CKR_WRAPPING_KEY_SIZE_RANGE, CKR_FUNCTION_FAILED. Any mechanism whose
+ * descriptor has CKF_WRAP: CKM_AES_ECB/CBC/CTR run too. */
 CK_RV mech_wrap(const struct mech_desc *d, const CK_MECHANISM *m, struct mech_key *wrapping,
                 const uint8_t *in, size_t in_len, uint8_t *out, size_t *out_len);
 /* C_UnwrapKey's cipher: decrypt into heap memory (*out, wipe_free).
  * CKR_OK, CKR_HOST_MEMORY, CKR_MECHANISM_INVALID, CKR_MECHANISM_PARAM_INVALID,
  * CKR_WRAPPED_KEY_INVALID (integrity or padding failure),
  * CKR_WRAPPED_KEY_LEN_RANGE, CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT,
- * CKR_FUNCTION_FAILED. */
+ * CKR_UNWRAPPING_KEY_SIZE_RANGE, CKR_FUNCTION_FAILED. */
 CK_RV mech_unwrap(const struct mech_desc *d, const CK_MECHANISM *m, struct mech_key *unwrapping,
                   const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_len);
 
 /* C_DeriveKey: CKM_ECDH1_DERIVE (base: EC private key; CK_ECDH1_DERIVE_PARAMS
- * with kdf CKD_NULL or CKD_SHA*_KDF, pPublicData the peer's point, raw or
- * DER OCTET STRING) and CKM_HKDF_DERIVE (base: generic secret or a key with
- * CKA_DERIVE; CK_HKDF_PARAMS, extract and/or expand, salt from data or
- * none) produce want bytes (for ECDH with CKD_NULL, want 0 means the whole
- * shared secret). *out is heap memory (wipe_free). CKR_OK, CKR_HOST_MEMORY,
- * CKR_MECHANISM_PARAM_INVALID, CKR_KEY_TYPE_INCONSISTENT,
+ * with kdf CKD_NULL or CKD_SHA1/224/256/384/512_KDF (ANSI X9.63, the shared
+ * data as SharedInfo), pPublicData the peer's point, raw or DER OCTET
+ * STRING, compressed or not) and CKM_HKDF_DERIVE / CKM_HKDF_DATA (base:
+ * CKK_GENERIC_SECRET or CKK_HKDF; CK_HKDF_PARAMS, extract and/or expand,
+ * PRF SHA-1/224/256/384/512, salt CKF_HKDF_SALT_NULL or _DATA; _KEY is
+ * CKR_MECHANISM_PARAM_INVALID for now) produce want bytes. want 0: for ECDH
+ * with CKD_NULL the whole shared secret, for HKDF extract-only the PRK
+ * (HashLen); otherwise CKR_TEMPLATE_INCONSISTENT. A shorter CKD_NULL secret
+ * keeps the trailing bytes (§2.3, ECDH). *out is heap memory (wipe_free).
+ * CKR_OK, CKR_HOST_MEMORY, CKR_MECHANISM_INVALID (d cannot derive),
+ * CKR_MECHANISM_PARAM_INVALID (also a peer point that is not on the base
+ * key's curve), CKR_KEY_TYPE_INCONSISTENT, CKR_KEY_SIZE_RANGE,
  * CKR_TEMPLATE_INCONSISTENT (want not possible), CKR_FUNCTION_FAILED. */
 CK_RV mech_derive(const struct mech_desc *d, const CK_MECHANISM *m, struct mech_key *base,
                   size_t want, uint8_t **out, size_t *out_len);
@@ -230,16 +262,17 @@ CK_RV mech_derive(const struct mech_desc *d, const CK_MECHANISM *m, struct mech_
  * answers CKR_MECHANISM_INVALID / CKR_FUNCTION_FAILED). `state` is the
  * family's private state, allocated by init and released by free. */
 struct mech_ops {
-    CK_RV (*init)(const struct mech_desc *d, enum mech_fn fn, const CK_MECHANISM *m,
-                  struct mech_key *key, void **state);
+    CK_RV(*init)
+    (const struct mech_desc *d, enum mech_fn fn, const CK_MECHANISM *m, struct mech_key *key,
+     void **state);
     CK_RV (*out_len)(void *state, CK_ULONG in_len, bool final, CK_ULONG *out_len, bool *exact);
-    CK_RV (*oneshot)(void *state, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE *out,
-                     CK_ULONG *out_len);
-    CK_RV (*update)(void *state, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE *out,
-                    CK_ULONG *out_len);
+    CK_RV(*oneshot)
+    (void *state, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE *out, CK_ULONG *out_len);
+    CK_RV(*update)
+    (void *state, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE *out, CK_ULONG *out_len);
     CK_RV (*final)(void *state, CK_BYTE *out, CK_ULONG *out_len);
-    CK_RV (*verify)(void *state, const CK_BYTE *data, CK_ULONG data_len, const CK_BYTE *sig,
-                    CK_ULONG sig_len);
+    CK_RV(*verify)
+    (void *state, const CK_BYTE *data, CK_ULONG data_len, const CK_BYTE *sig, CK_ULONG sig_len);
     void (*free)(void *state);
     CK_RV (*dup)(const void *state, void **copy); /* NULL: CKR_STATE_UNSAVEABLE */
 };

@@ -2,8 +2,10 @@
  * rsa.c: the RSA operations (PKCS#11 3.0 current mechanisms §2.1):
  * CKM_RSA_PKCS (sign/verify over the caller's DigestInfo, and PKCS#1 v1.5
  * encryption), CKM_RSA_X_509 (raw RSA), CKM_RSA_PKCS_OAEP, CKM_RSA_PKCS_PSS
- * (over the caller's hash), and the hashed CKM_SHA{256,384,512}_RSA_PKCS
- * and _RSA_PKCS_PSS.
+ * (over the caller's hash), and the hashed CKM_SHA{1,224,256,384,512}_RSA_PKCS
+ * and _RSA_PKCS_PSS. CKM_RSA_PKCS and CKM_RSA_X_509 also sign with recovery
+ * (like signing) and verify with recovery (EVP_PKEY_verify_recover: the
+ * input is the signature, the output the recovered data).
  *
  * The hashed mechanisms hash with the registry's cached EVP_MD and sign the
  * digest with EVP_PKEY_sign; OpenSSL adds the DigestInfo or the PSS
@@ -36,9 +38,13 @@ static const struct rsa_cfg rsa_cfgs[] = {
     {CKM_RSA_X_509, 0, RPAD_RAW},
     {CKM_RSA_PKCS_OAEP, 0, RPAD_OAEP},
     {CKM_RSA_PKCS_PSS, 0, RPAD_PSS},
+    {CKM_SHA1_RSA_PKCS, CKM_SHA_1, RPAD_PKCS1},
+    {CKM_SHA224_RSA_PKCS, CKM_SHA224, RPAD_PKCS1},
     {CKM_SHA256_RSA_PKCS, CKM_SHA256, RPAD_PKCS1},
     {CKM_SHA384_RSA_PKCS, CKM_SHA384, RPAD_PKCS1},
     {CKM_SHA512_RSA_PKCS, CKM_SHA512, RPAD_PKCS1},
+    {CKM_SHA1_RSA_PKCS_PSS, CKM_SHA_1, RPAD_PSS},
+    {CKM_SHA224_RSA_PKCS_PSS, CKM_SHA224, RPAD_PSS},
     {CKM_SHA256_RSA_PKCS_PSS, CKM_SHA256, RPAD_PSS},
     {CKM_SHA384_RSA_PKCS_PSS, CKM_SHA384, RPAD_PSS},
     {CKM_SHA512_RSA_PKCS_PSS, CKM_SHA512, RPAD_PSS},
@@ -155,10 +161,13 @@ rsa_op_init(EVP_PKEY_CTX *ctx, enum mech_fn fn, enum rsa_pad pad)
 {
     switch (fn) {
     case MECH_SIGN:
+    case MECH_SIGN_RECOVER:
         return EVP_PKEY_sign_init(ctx);
     case MECH_VERIFY:
         /* Raw RSA verification recovers the value and compares it here. */
         return pad == RPAD_RAW ? EVP_PKEY_verify_recover_init(ctx) : EVP_PKEY_verify_init(ctx);
+    case MECH_VERIFY_RECOVER:
+        return EVP_PKEY_verify_recover_init(ctx);
     case MECH_ENCRYPT:
         return EVP_PKEY_encrypt_init(ctx);
     case MECH_DECRYPT:
@@ -284,6 +293,7 @@ static CK_RV
 rsa_check_len(const struct rsa_state *s, CK_ULONG in_len)
 {
     if (s->fn == MECH_DECRYPT) return in_len == s->k ? CKR_OK : CKR_ENCRYPTED_DATA_LEN_RANGE;
+    if (s->fn == MECH_VERIFY_RECOVER) return in_len == s->k ? CKR_OK : CKR_SIGNATURE_LEN_RANGE;
     if (s->md != NULL) return CKR_OK;
     /* Raw PSS signs a hash: exactly hLen bytes (§2.1.14). */
     if (s->cfg->pad == RPAD_PSS) return in_len == s->hlen ? CKR_OK : CKR_DATA_LEN_RANGE;
@@ -298,7 +308,11 @@ rsa_out_len(void *state, CK_ULONG in_len, bool at_final, CK_ULONG *out_len, bool
         CK_RV rv = rsa_check_len(s, in_len);
         if (rv != CKR_OK) return rv;
     }
-    if (s->fn == MECH_DECRYPT) {
+    if (s->fn == MECH_VERIFY_RECOVER) {
+        /* An upper bound even for raw RSA, which recovers all k bytes. */
+        *out_len = rsa_max_plain(s);
+        *exact = false;
+    } else if (s->fn == MECH_DECRYPT) {
         /* Padding is only known once removed; raw RSA gives k bytes. */
         *out_len = rsa_max_plain(s);
         *exact = s->cfg->pad == RPAD_RAW;
@@ -348,8 +362,8 @@ rsa_run(struct rsa_state *s, const uint8_t *tbs, size_t len, CK_BYTE *out, CK_UL
         len = s->k;
     }
     if (rv != CKR_OK) goto out;
-    int r = s->fn == MECH_SIGN ? EVP_PKEY_sign(s->pctx, out, &outl, tbs, len)
-                               : EVP_PKEY_encrypt(s->pctx, out, &outl, tbs, len);
+    int r = s->fn != MECH_ENCRYPT ? EVP_PKEY_sign(s->pctx, out, &outl, tbs, len)
+                                  : EVP_PKEY_encrypt(s->pctx, out, &outl, tbs, len);
     if (r != 1) {
         rv = ossl_fail("rsa", CKR_FUNCTION_FAILED);
         goto out;
@@ -381,6 +395,29 @@ rsa_decrypt(struct rsa_state *s, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE *ou
     return rv;
 }
 
+/* C_VerifyRecover: sig^e mod n, with the padding (if any) removed. A bad
+ * signature is CKR_SIGNATURE_INVALID; the recovered data is public. */
+static CK_RV
+rsa_verify_recover(struct rsa_state *s, const CK_BYTE *sig, CK_ULONG sig_len, CK_BYTE *out,
+                   CK_ULONG *out_len)
+{
+    size_t outl = s->k;
+    if (sig_len != s->k) return CKR_SIGNATURE_LEN_RANGE;
+    if (s->cfg->pad == RPAD_RAW && rsa_ct_ge(sig, s->n, s->k)) return CKR_SIGNATURE_INVALID;
+    /* OpenSSL wants k bytes of room; the caller only promised the bound. */
+    uint8_t *rec = malloc(s->k);
+    if (rec == NULL) return CKR_HOST_MEMORY;
+    CK_RV rv = CKR_OK;
+    if (EVP_PKEY_verify_recover(s->pctx, rec, &outl, sig, sig_len) != 1 || outl > rsa_max_plain(s))
+        rv = ossl_fail("rsa verify recover", CKR_SIGNATURE_INVALID);
+    if (rv == CKR_OK) {
+        if (outl != 0) memcpy(out, rec, outl);
+        *out_len = outl;
+    }
+    wipe_free(rec, s->k);
+    return rv;
+}
+
 static CK_RV
 rsa_oneshot(void *state, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE *out, CK_ULONG *out_len)
 {
@@ -388,6 +425,7 @@ rsa_oneshot(void *state, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE *out, CK_UL
     uint8_t h[EVP_MAX_MD_SIZE];
     size_t hlen;
     if (s->fn == MECH_DECRYPT) return rsa_decrypt(s, in, in_len, out, out_len);
+    if (s->fn == MECH_VERIFY_RECOVER) return rsa_verify_recover(s, in, in_len, out, out_len);
     if (s->md == NULL) {
         CK_RV rv = rsa_check_len(s, in_len);
         return rv == CKR_OK ? rsa_run(s, in, in_len, out, out_len) : rv;
@@ -470,6 +508,30 @@ rsa_verify(void *state, const CK_BYTE *data, CK_ULONG data_len, const CK_BYTE *s
     return CKR_OK;
 }
 
+/* Only the hashed mechanisms keep a state worth saving (the running hash);
+ * the context copy carries the padding, digest and salt settings. */
+static CK_RV
+rsa_dup(const void *state, void **copy)
+{
+    const struct rsa_state *s = state;
+    if (s->md == NULL) return CKR_STATE_UNSAVEABLE;
+    struct rsa_state *c = calloc(1, sizeof *c);
+    if (c == NULL) return CKR_HOST_MEMORY;
+    c->cfg = s->cfg;
+    c->fn = s->fn;
+    c->k = s->k;
+    c->hlen = s->hlen;
+    CK_RV rv = CKR_HOST_MEMORY;
+    c->pctx = EVP_PKEY_CTX_dup(s->pctx);
+    if (c->pctx != NULL) rv = digest_ctx_dup(s->md, &c->md);
+    if (rv != CKR_OK) {
+        rsa_free(c);
+        return ossl_fail("rsa dup", rv);
+    }
+    *copy = c;
+    return CKR_OK;
+}
+
 const struct mech_ops rsa_ops = {
     .init = rsa_init,
     .out_len = rsa_out_len,
@@ -478,4 +540,5 @@ const struct mech_ops rsa_ops = {
     .final = rsa_final,
     .verify = rsa_verify,
     .free = rsa_free,
+    .dup = rsa_dup,
 };

@@ -1,5 +1,7 @@
 /* keys.c: key management, PKCS#11 3.0 §5.14. */
 #include "core/manage.h"
+#include "core/transfer.h"
+#include "util/wipe.h"
 #include "pkcs11/entry.h"
 #include "pkcs11/gate.h"
 
@@ -66,24 +68,25 @@ ct_C_GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
     return generate(__func__, hSession, pMechanism, pub, priv, phPublicKey, phPrivateKey);
 }
 
-/* Wrapping, unwrapping and derivation arrive with their mechanisms
- * (AES-KW, RSA-OAEP wrap, ECDH, HKDF). Until then no mechanism is valid. */
-static CK_RV
-no_mechanism(const char *fn, CK_SESSION_HANDLE h, CK_MECHANISM_PTR m)
-{
-    return gate_stub(fn, h, m == NULL ? CKR_ARGUMENTS_BAD : CKR_MECHANISM_INVALID);
-}
-
 CK_RV
 ct_C_WrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hWrappingKey,
              CK_OBJECT_HANDLE hKey, CK_BYTE_PTR pWrappedKey, CK_ULONG_PTR pulWrappedKeyLen)
 {
-    /* §5.14.3 */
-    (void)hWrappingKey;
-    (void)hKey;
-    (void)pWrappedKey;
-    if (pulWrappedKeyLen == NULL) return CKR_ARGUMENTS_BAD;
-    return no_mechanism(__func__, hSession, pMechanism);
+    /* §5.14.3. The size of a wrap is known before doing it: the §5.2 size
+     * query costs no cipher work. */
+    if (pMechanism == NULL || pulWrappedKeyLen == NULL) return CKR_ARGUMENTS_BAD;
+    struct gate g;
+    struct transfer x = {0};
+    CK_RV rv = GATE_ENTER_SESSION(&g, hSession);
+    if (rv == CKR_OK) rv = transfer_wrap_begin(g.lib, g.sess, pMechanism, hWrappingKey, hKey, &x);
+    if (rv != CKR_OK) goto out;
+    gate_unlock(&g);
+    size_t n = pWrappedKey ? *pulWrappedKeyLen : 0;
+    rv = mech_wrap(x.d, pMechanism, x.key, x.blob, x.blob_len, pWrappedKey, &n);
+    if (rv == CKR_OK || rv == CKR_BUFFER_TOO_SMALL) *pulWrappedKeyLen = (CK_ULONG)n;
+out:
+    transfer_cleanup(&x);
+    return gate_leave(&g, rv);
 }
 
 CK_RV
@@ -92,11 +95,32 @@ ct_C_UnwrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
                CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulAttributeCount, CK_OBJECT_HANDLE_PTR phKey)
 {
     /* §5.14.4 */
-    (void)hUnwrappingKey;
-    (void)pTemplate;
-    (void)ulAttributeCount;
-    if (phKey == NULL || (pWrappedKey == NULL && ulWrappedKeyLen > 0)) return CKR_ARGUMENTS_BAD;
-    return no_mechanism(__func__, hSession, pMechanism);
+    if (pMechanism == NULL || phKey == NULL || pWrappedKey == NULL) return CKR_ARGUMENTS_BAD;
+    if (pTemplate == NULL && ulAttributeCount > 0) return CKR_ARGUMENTS_BAD;
+    struct attr_set *t;
+    CK_RV rv = attr_set_from_template(pTemplate, ulAttributeCount, &t);
+    if (rv != CKR_OK) return rv;
+    struct gate g;
+    struct transfer x = {0};
+    uint8_t *material = NULL;
+    size_t len = 0;
+    rv = GATE_ENTER_SESSION(&g, hSession);
+    if (rv == CKR_OK) rv = transfer_unwrap_begin(g.lib, g.sess, pMechanism, hUnwrappingKey, t, &x);
+    if (rv != CKR_OK) goto out;
+    gate_unlock(&g);
+    rv = mech_unwrap(x.d, pMechanism, x.key, pWrappedKey, ulWrappedKeyLen, &material, &len);
+    CK_RV back = gate_relock(&g, hSession);
+    if (back == CKR_SESSION_HANDLE_INVALID) back = CKR_SESSION_CLOSED;
+    if (rv == CKR_OK) rv = back;
+    if (rv == CKR_OK) {
+        rv = transfer_unwrap_end(g.lib, g.sess, t, material, len, phKey);
+        t = NULL;
+    }
+out:
+    wipe_free(material, len);
+    transfer_cleanup(&x);
+    attr_set_free(t);
+    return gate_leave(&g, rv);
 }
 
 CK_RV
@@ -104,9 +128,30 @@ ct_C_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJEC
                CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulAttributeCount, CK_OBJECT_HANDLE_PTR phKey)
 {
     /* §5.14.5 */
-    (void)hBaseKey;
-    (void)pTemplate;
-    (void)ulAttributeCount;
-    (void)phKey;
-    return no_mechanism(__func__, hSession, pMechanism);
+    if (pMechanism == NULL || phKey == NULL) return CKR_ARGUMENTS_BAD;
+    if (pTemplate == NULL && ulAttributeCount > 0) return CKR_ARGUMENTS_BAD;
+    struct attr_set *t;
+    CK_RV rv = attr_set_from_template(pTemplate, ulAttributeCount, &t);
+    if (rv != CKR_OK) return rv;
+    struct gate g;
+    struct transfer x = {0};
+    uint8_t *material = NULL;
+    size_t len = 0;
+    rv = GATE_ENTER_SESSION(&g, hSession);
+    if (rv == CKR_OK) rv = transfer_derive_begin(g.lib, g.sess, pMechanism, hBaseKey, t, &x);
+    if (rv != CKR_OK) goto out;
+    gate_unlock(&g);
+    rv = mech_derive(x.d, pMechanism, x.key, x.want, &material, &len);
+    CK_RV back = gate_relock(&g, hSession);
+    if (back == CKR_SESSION_HANDLE_INVALID) back = CKR_SESSION_CLOSED;
+    if (rv == CKR_OK) rv = back;
+    if (rv == CKR_OK) {
+        rv = transfer_derive_end(g.lib, g.sess, t, &x, material, len, phKey);
+        t = NULL;
+    }
+out:
+    wipe_free(material, len);
+    transfer_cleanup(&x);
+    attr_set_free(t);
+    return gate_leave(&g, rv);
 }

@@ -1,5 +1,6 @@
 /* session.c: session management and login, PKCS#11 3.0 §5.6. */
 #include "core/find.h"
+#include "core/opstate.h"
 #include "pkcs11/entry.h"
 #include "pkcs11/gate.h"
 
@@ -80,11 +81,10 @@ ct_C_GetOperationState(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pOperationState,
                        CK_ULONG_PTR pulOperationStateLen)
 {
     /* §5.6.6 */
-    (void)pOperationState;
     if (pulOperationStateLen == NULL) return CKR_ARGUMENTS_BAD;
     struct gate g;
     CK_RV rv = GATE_ENTER_SESSION(&g, hSession);
-    if (rv == CKR_OK) rv = CKR_FUNCTION_NOT_SUPPORTED;
+    if (rv == CKR_OK) rv = opstate_save(g.lib, g.sess, pOperationState, pulOperationStateLen);
     return gate_leave(&g, rv);
 }
 
@@ -94,13 +94,12 @@ ct_C_SetOperationState(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pOperationState,
                        CK_OBJECT_HANDLE hAuthenticationKey)
 {
     /* §5.6.7 */
-    (void)ulOperationStateLen;
-    (void)hEncryptionKey;
-    (void)hAuthenticationKey;
     if (pOperationState == NULL) return CKR_ARGUMENTS_BAD;
     struct gate g;
     CK_RV rv = GATE_ENTER_SESSION(&g, hSession);
-    if (rv == CKR_OK) rv = CKR_FUNCTION_NOT_SUPPORTED;
+    if (rv == CKR_OK)
+        rv = opstate_restore(g.lib, g.sess, pOperationState, ulOperationStateLen, hEncryptionKey,
+                             hAuthenticationKey);
     return gate_leave(&g, rv);
 }
 

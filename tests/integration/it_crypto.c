@@ -517,6 +517,42 @@ START_TEST(always_authenticate_needs_context_login)
 }
 END_TEST
 
+/* Ed25519 (3.0 EdDSA): generated in the token, signed there, verified by
+ * OpenSSL from CKA_PUBLIC_KEY_INFO. */
+START_TEST(ed25519_sign_verify)
+{
+    h_init();
+    CK_SESSION_HANDLE s = h_session(h_token("ed"), true, true);
+    static const CK_BYTE oid[] = {0x06, 0x03, 0x2b, 0x65, 0x70};
+    CK_MECHANISM gen = {CKM_EC_EDWARDS_KEY_PAIR_GEN, NULL, 0};
+    CK_ATTRIBUTE pt[] = {{CKA_EC_PARAMS, (void *)(uintptr_t)oid, sizeof oid}};
+    CK_OBJECT_HANDLE pub, priv;
+    ck_assert_uint_eq(p11->C_GenerateKeyPair(s, &gen, pt, 1, NULL, 0, &pub, &priv), CKR_OK);
+    CK_KEY_TYPE kt = 0;
+    CK_ATTRIBUTE a = {CKA_KEY_TYPE, &kt, sizeof kt};
+    ck_assert_uint_eq(p11->C_GetAttributeValue(s, priv, &a, 1), CKR_OK);
+    ck_assert_uint_eq(kt, CKK_EC_EDWARDS);
+    CK_MECHANISM m = {CKM_EDDSA, NULL, 0};
+    CK_BYTE sig[64];
+    CK_ULONG n = sign(s, &m, priv, msg, strlen(msg), sig);
+    ck_assert_uint_eq(n, 64);
+    EVP_PKEY *k = spki(s, pub);
+    ck_assert_int_eq(EVP_PKEY_get_id(k), EVP_PKEY_ED25519);
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    ck_assert_int_eq(EVP_DigestVerifyInit(c, NULL, NULL, NULL, k), 1);
+    ck_assert_int_eq(EVP_DigestVerify(c, sig, n, (const unsigned char *)msg, strlen(msg)), 1);
+    EVP_MD_CTX_free(c);
+    EVP_PKEY_free(k);
+    ck_assert_uint_eq(p11->C_VerifyInit(s, &m, pub), CKR_OK);
+    ck_assert_uint_eq(p11->C_Verify(s, (CK_BYTE_PTR)msg, strlen(msg), sig, n), CKR_OK);
+    /* Edwards keys do not advertise encryption. */
+    CK_BBOOL enc = 1;
+    CK_ATTRIBUTE e = {CKA_ENCRYPT, &enc, 1};
+    ck_assert_uint_eq(p11->C_GetAttributeValue(s, pub, &e, 1), CKR_OK);
+    ck_assert(!enc);
+}
+END_TEST
+
 /* §5.13: a part goes through both operations once, size queries included. */
 START_TEST(dual_function_digest_encrypt)
 {
@@ -581,6 +617,7 @@ main(void)
     tcase_add_test(tc, rsa_private_key_import);
     tcase_add_test(tc, always_authenticate_needs_context_login);
     tcase_add_test(tc, dual_function_digest_encrypt);
+    tcase_add_test(tc, ed25519_sign_verify);
     suite_add_tcase(s, tc);
     return h_run(s) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -652,8 +652,8 @@ static const struct call calls[] = {
     E(C_CloseSession, S),
     E(C_CloseAllSessions, 0),
     E(C_GetSessionInfo, S),
-    E(C_GetOperationState, SU),
-    E(C_SetOperationState, SU),
+    E(C_GetOperationState, S),
+    E(C_SetOperationState, S),
     E(C_Login, S),
     E(C_Logout, S),
     E(C_CreateObject, S),
@@ -844,6 +844,12 @@ START_TEST(test_unsupported_functions)
         CK_RV rv = calls[i].fn(&c);
         ck_assert_msg(rv == CKR_FUNCTION_NOT_SUPPORTED, "%s: 0x%lx", calls[i].name, rv);
     }
+    /* Operation state: nothing active, nothing to save; garbage is not a
+     * saved state. */
+    CK_ULONG sn = 0;
+    ck_assert_rv(f->C_GetOperationState(c.h, NULL, &sn), CKR_OPERATION_NOT_INITIALIZED);
+    ck_assert_rv(f->C_SetOperationState(c.h, bbuf, 16, CK_INVALID_HANDLE, CK_INVALID_HANDLE),
+                 CKR_SAVED_STATE_INVALID);
     /* A dual-function call missing one of its two operations does not
      * disturb the other. */
     ck_assert_rv(f->C_DigestInit(c.h, &m_sha), CKR_OK);
