@@ -221,10 +221,12 @@ CK_RV mech_key_import(CK_OBJECT_CLASS cls, CK_KEY_TYPE kt, const uint8_t *in, si
                       struct attr_set *attrs);
 
 /* C_WrapKey's cipher: encrypt in (a key's travelling form) with the
- * wrapping key under mechanism m: CKM_AES_KEY_WRAP (RFC 3394; in must be a
- * multiple of 8 bytes, at least 16), CKM_AES_KEY_WRAP_PAD (RFC 5649),
- * CKM_RSA_PKCS_OAEP and CKM_RSA_PKCS (public key), and the AES block modes
- * (ECB/CBC need whole blocks; CBC_PAD any length; GCM). out NULL: *out_len
+ * wrapping key under mechanism m: CKM_AES_KEY_WRAP (RFC 3394),
+ * CKM_AES_KEY_WRAP_PAD (RFC 5649), CKM_RSA_PKCS_OAEP and CKM_RSA_PKCS
+ * (public key), and the AES block modes (CBC_PAD, GCM, CTR; ECB and CBC).
+ * For AES_KEY_WRAP, ECB and CBC a key of any length is padded with
+ * trailing zero bytes to the block (8 or 16 bytes), as the spec's wrapping
+ * rules for those mechanisms say; the unwrapping side ignores them. out NULL: *out_len
  * receives the exact length. CKR_OK, CKR_BUFFER_TOO_SMALL (with the
  * length), CKR_MECHANISM_INVALID (d cannot wrap), CKR_MECHANISM_PARAM_INVALID,
  * CKR_KEY_SIZE_RANGE / CKR_KEY_NOT_WRAPPABLE (in too long or badly sized,

@@ -11,6 +11,7 @@
  * (CKR_WRAPPED_KEY_*).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "mech/family.h"
 #include "util/wipe.h"
@@ -64,6 +65,24 @@ wrap_start(const struct mech_desc *d, const CK_MECHANISM *m, struct mech_key *ke
     return wrap_key_rv(mech_op_new(d, unwrap ? MECH_DECRYPT : MECH_ENCRYPT, m, key, op), unwrap);
 }
 
+/* The spec's block-mode wraps (AES ECB/CBC, and AES key wrap's 64-bit
+ * semiblocks) take a key of any length padded with trailing zero bytes;
+ * unwrapping ignores them (the template's CKA_VALUE_LEN, or the PKCS#8
+ * length, says where the key ends). 0: the mechanism pads by itself. */
+static size_t
+wrap_zero_pad_unit(CK_MECHANISM_TYPE type)
+{
+    switch (type) {
+    case CKM_AES_KEY_WRAP:
+        return 8;
+    case CKM_AES_ECB:
+    case CKM_AES_CBC:
+        return 16;
+    default:
+        return 0;
+    }
+}
+
 CK_RV
 mech_wrap(const struct mech_desc *d, const CK_MECHANISM *m, struct mech_key *wrapping,
           const uint8_t *in, size_t in_len, uint8_t *out, size_t *out_len)
@@ -71,9 +90,21 @@ mech_wrap(const struct mech_desc *d, const CK_MECHANISM *m, struct mech_key *wra
     struct mech_op *op = NULL;
     CK_ULONG need = 0, got = 0;
     bool exact;
+    uint8_t *padded = NULL;
+    size_t unit = wrap_zero_pad_unit(d->type), padded_len = in_len;
     if (in == NULL || in_len == 0) return CKR_KEY_NOT_WRAPPABLE;
+    if (unit != 0 && in_len % unit != 0) {
+        padded_len = in_len + unit - in_len % unit;
+        if ((padded = calloc(1, padded_len)) == NULL) return CKR_HOST_MEMORY;
+        memcpy(padded, in, in_len);
+        in = padded;
+        in_len = padded_len;
+    }
     CK_RV rv = wrap_start(d, m, wrapping, false, &op);
-    if (rv != CKR_OK) return rv;
+    if (rv != CKR_OK) {
+        wipe_free(padded, padded_len);
+        return rv;
+    }
     rv = wrap_data_rv(mech_op_out_len(op, in_len, false, &need, &exact), false);
     if (rv != CKR_OK) goto out;
     /* Every encryption knows its exact output length in advance. */
@@ -90,6 +121,7 @@ mech_wrap(const struct mech_desc *d, const CK_MECHANISM *m, struct mech_key *wra
     if (rv == CKR_OK) *out_len = got;
 out:
     mech_op_free(op);
+    wipe_free(padded, padded_len);
     return rv;
 }
 

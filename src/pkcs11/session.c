@@ -153,8 +153,11 @@ login(const char *fn, CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8
     if (userType == CKU_CONTEXT_SPECIFIC) {
         /* §5.6.8: re-authentication for one operation on a key with
          * CKA_ALWAYS_AUTHENTICATE, after its Init. */
-        if (g.sess->tok->user != CKU_USER) return gate_leave(&g, CKR_USER_NOT_LOGGED_IN);
-        if (op_waiting_auth(g.sess) == NULL) return gate_leave(&g, CKR_OPERATION_NOT_INITIALIZED);
+        /* "Improper use of this user type will result in a return value
+         * CKR_OPERATION_NOT_INITIALIZED" (also when nobody is logged in:
+         * C_Login may not return CKR_USER_NOT_LOGGED_IN). */
+        if (g.sess->tok->user != CKU_USER || op_waiting_auth(g.sess) == NULL)
+            return gate_leave(&g, CKR_OPERATION_NOT_INITIALIZED);
     }
     return gate_leave(&g, login_unlocked(&g, hSession, userType, pPin, ulPinLen));
 }

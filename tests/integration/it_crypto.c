@@ -513,7 +513,7 @@ START_TEST(always_authenticate_needs_context_login)
     ck_assert_uint_eq(si.state, CKS_RW_USER_FUNCTIONS);
     ck_assert_uint_eq(p11->C_Logout(s), CKR_OK);
     ck_assert_uint_eq(p11->C_Login(s, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR_PTR)USER_PIN, 4),
-                      CKR_USER_NOT_LOGGED_IN);
+                      CKR_OPERATION_NOT_INITIALIZED);
 }
 END_TEST
 

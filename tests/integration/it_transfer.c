@@ -162,6 +162,58 @@ START_TEST(rsa_oaep_wraps_aes_and_kwp_wraps_ec_private_key)
 }
 END_TEST
 
+/* CKM_AES_KEY_WRAP takes keys of any length, zero-padded to 8 bytes: a
+ * 20-byte secret and an EC private key's PKCS#8 both travel. */
+START_TEST(aes_kw_zero_pads)
+{
+    h_init();
+    CK_SESSION_HANDLE s = h_session(h_token("kwpad"), true, true);
+    CK_OBJECT_HANDLE kek = aes_key(s, false, true, false);
+    CK_MECHANISM kw = {CKM_AES_KEY_WRAP, NULL, 0};
+    CK_OBJECT_CLASS sk = CKO_SECRET_KEY;
+    CK_KEY_TYPE gs = CKK_GENERIC_SECRET;
+    CK_ATTRIBUTE t[] = {{CKA_CLASS, &sk, sizeof sk},
+                        {CKA_KEY_TYPE, &gs, sizeof gs},
+                        {CKA_VALUE, "twenty bytes secret!", 20},
+                        {CKA_EXTRACTABLE, &yes, 1}};
+    CK_OBJECT_HANDLE k, back;
+    ck_assert_uint_eq(p11->C_CreateObject(s, t, 4, &k), CKR_OK);
+    CK_BYTE w[512];
+    CK_ULONG n = sizeof w;
+    ck_assert_uint_eq(p11->C_WrapKey(s, &kw, kek, k, w, &n), CKR_OK);
+    ck_assert_uint_eq(n, 32); /* 24 padded + 8 */
+    CK_ULONG len = 20;
+    CK_ATTRIBUTE ut[] = {{CKA_CLASS, &sk, sizeof sk},
+                         {CKA_KEY_TYPE, &gs, sizeof gs},
+                         {CKA_VALUE_LEN, &len, sizeof len}};
+    ck_assert_uint_eq(p11->C_UnwrapKey(s, &kw, kek, w, n, ut, 3, &back), CKR_OK);
+    CK_BYTE d1[32], d2[32];
+    key_digest(s, k, d1);
+    key_digest(s, back, d2);
+    ck_assert_int_eq(memcmp(d1, d2, 32), 0);
+
+    static const CK_BYTE oid[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+    CK_MECHANISM gen = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
+    CK_ATTRIBUTE pt[] = {{CKA_EC_PARAMS, (void *)(uintptr_t)oid, sizeof oid}};
+    CK_ATTRIBUTE kt[] = {{CKA_EXTRACTABLE, &yes, 1}};
+    CK_OBJECT_HANDLE epub, epriv, epriv2;
+    ck_assert_uint_eq(p11->C_GenerateKeyPair(s, &gen, pt, 1, kt, 1, &epub, &epriv), CKR_OK);
+    n = sizeof w;
+    ck_assert_uint_eq(p11->C_WrapKey(s, &kw, kek, epriv, w, &n), CKR_OK);
+    CK_OBJECT_CLASS pc = CKO_PRIVATE_KEY;
+    CK_KEY_TYPE ec = CKK_EC;
+    CK_ATTRIBUTE et[] = {{CKA_CLASS, &pc, sizeof pc}, {CKA_KEY_TYPE, &ec, sizeof ec}};
+    ck_assert_uint_eq(p11->C_UnwrapKey(s, &kw, kek, w, n, et, 2, &epriv2), CKR_OK);
+    CK_MECHANISM m = {CKM_ECDSA_SHA256, NULL, 0};
+    CK_BYTE sig[128];
+    CK_ULONG sn = sizeof sig;
+    ck_assert_uint_eq(p11->C_SignInit(s, &m, epriv2), CKR_OK);
+    ck_assert_uint_eq(p11->C_Sign(s, (CK_BYTE_PTR) "abc", 3, sig, &sn), CKR_OK);
+    ck_assert_uint_eq(p11->C_VerifyInit(s, &m, epub), CKR_OK);
+    ck_assert_uint_eq(p11->C_Verify(s, (CK_BYTE_PTR) "abc", 3, sig, sn), CKR_OK);
+}
+END_TEST
+
 START_TEST(ecdh_both_sides_agree)
 {
     h_init();
@@ -327,6 +379,7 @@ main(void)
     tcase_add_test(tc, aes_key_wrap_round_trip_and_policy);
     tcase_add_test(tc, wrap_with_trusted_needs_a_trusted_key);
     tcase_add_test(tc, rsa_oaep_wraps_aes_and_kwp_wraps_ec_private_key);
+    tcase_add_test(tc, aes_kw_zero_pads);
     tcase_add_test(tc, ecdh_both_sides_agree);
     tcase_add_test(tc, hkdf_rfc5869_case1);
     tcase_add_test(tc, operation_state_duplicates_a_digest);

@@ -14,6 +14,7 @@
 
 #include "mech/family.h"
 #include "mech/mech.h"
+#include "util/wipe.h"
 #include "mech/ossl.h"
 #include "util/attr.h"
 
@@ -2670,8 +2671,17 @@ START_TEST(test_aes_kw_rfc3394)
                       CKR_WRAPPED_KEY_INVALID);
     ck_assert_uint_eq(mech_unwrap(d, &m, kek, want.b, 36, &un, &unlen), CKR_WRAPPED_KEY_LEN_RANGE);
     ck_assert_uint_eq(mech_unwrap(d, &m, kek, want.b, 16, &un, &unlen), CKR_WRAPPED_KEY_LEN_RANGE);
+    /* A key of any length travels zero-padded to 8 bytes (the spec's
+     * wrapping rule); the unwrapped bytes carry the padding. */
     len = sizeof out;
-    ck_assert_uint_eq(mech_wrap(d, &m, kek, key.b, 20, out, &len), CKR_KEY_SIZE_RANGE);
+    ck_assert_uint_eq(mech_wrap(d, &m, kek, key.b, 20, out, &len), CKR_OK);
+    ck_assert_uint_eq(len, 32);
+    ck_assert_uint_eq(mech_unwrap(d, &m, kek, out, len, &un, &unlen), CKR_OK);
+    ck_assert_uint_eq(unlen, 24);
+    ck_assert_mem_eq(un, key.b, 20);
+    ck_assert_mem_eq(un + 20, "\0\0\0\0", 4);
+    wipe_free(un, unlen);
+    len = sizeof out;
     ck_assert_uint_eq(mech_wrap(d, &m, kek, key.b, 8, out, &len), CKR_KEY_SIZE_RANGE);
     ck_assert_uint_eq(
         crypt_steps(CKM_AES_KEY_WRAP, MECH_ENCRYPT, NULL, 0, kek, key.b, 32, 16, out, &n),
@@ -3022,7 +3032,9 @@ START_TEST(test_wrap_errors)
     /* Inputs the cipher cannot take, and parameters it refuses. */
     len = sizeof ct;
     ck_assert_uint_eq(mech_wrap(drsa, &rsa, rpub, ct, 246, ct, &len), CKR_KEY_SIZE_RANGE);
-    ck_assert_uint_eq(mech_wrap(decb, &ecb, kek, key.b, 20, ct, &len), CKR_KEY_SIZE_RANGE);
+    ck_assert_uint_eq(mech_wrap(decb, &ecb, kek, key.b, 20, ct, &len), CKR_OK);
+    ck_assert_uint_eq(len, 32); /* zero-padded to two blocks */
+    len = sizeof ct;
     ck_assert_uint_eq(mech_wrap(decb, &ecb, kek, key.b, 0, ct, &len), CKR_KEY_NOT_WRAPPABLE);
     ck_assert_uint_eq(mech_wrap(mech_find(CKM_AES_CBC_PAD), &cbc, kek, key.b, 20, ct, &len),
                       CKR_MECHANISM_PARAM_INVALID);
