@@ -410,7 +410,11 @@ store_tok_scan(struct store_tok *t, struct store_rec_ref **stale, size_t *nstale
 {
     struct store_rec_ref *raw = NULL, *idx = NULL;
     size_t n = 0, m = 0, k = 0;
-    CK_RV rv = t->s->ops->blob_list(t->bt, &raw, &n);
+    uint64_t gen;
+    /* The generation is read before the listing: a change racing with it
+     * moves the generation past this value, and the next call rescans. */
+    CK_RV rv = t->s->ops->gen_get(t->bt, &gen);
+    if (rv == CKR_OK) rv = t->s->ops->blob_list(t->bt, &raw, &n);
     if (rv != CKR_OK) return rv == CKR_HOST_MEMORY ? rv : CKR_DEVICE_ERROR;
     if ((idx = malloc((n ? n : 1) * sizeof *idx)) == NULL) {
         free(raw);
@@ -427,6 +431,7 @@ store_tok_scan(struct store_tok *t, struct store_rec_ref **stale, size_t *nstale
     t->idx = idx;
     t->nidx = m;
     t->idx_ok = true;
+    t->idx_gen = gen;
     if (stale != NULL) {
         *stale = raw;
         *nstale = k;
@@ -434,6 +439,36 @@ store_tok_scan(struct store_tok *t, struct store_rec_ref **stale, size_t *nstale
         free(raw);
     }
     return CKR_OK;
+}
+
+/* The index, rescanned only when the generation says another writer (or
+ * a re-initialization) changed the records since it was built: every
+ * writer bumps the generation under the token lock. No stale versions are
+ * reported without a scan. */
+static CK_RV
+store_tok_index(struct store_tok *t, struct store_rec_ref **stale, size_t *nstale, bool locked)
+{
+    uint64_t gen;
+    if (stale != NULL) {
+        *stale = NULL;
+        *nstale = 0;
+    }
+    /* The first write of this handle scans under the lock once, which
+     * sweeps what crashed writers left behind. */
+    bool sweep = locked && !t->swept;
+    if (!sweep && t->idx_ok && t->s->ops->gen_get(t->bt, &gen) == CKR_OK && gen == t->idx_gen)
+        return CKR_OK;
+    CK_RV rv = store_tok_scan(t, stale, nstale);
+    if (rv == CKR_OK && locked) t->swept = true;
+    return rv;
+}
+
+/* After our own generation bump (lock held): an index that was current
+ * before it is current after it, for it already has our change. */
+static void
+store_idx_bumped(struct store_tok *t, uint64_t gen)
+{
+    if (t->idx_ok && t->idx_gen + 1 == gen) t->idx_gen = gen;
 }
 
 static struct store_rec_ref *
@@ -490,7 +525,7 @@ store_rec_list(struct store_tok *t, struct store_rec_ref **out, size_t *n)
 {
     /* The header read notices a re-initialization by another process. */
     CK_RV rv = store_tok_hdr_load(t);
-    if (rv == CKR_OK) rv = store_tok_scan(t, NULL, NULL);
+    if (rv == CKR_OK) rv = store_tok_index(t, NULL, NULL, false);
     if (rv != CKR_OK) return rv;
     struct store_rec_ref *v = malloc((t->nidx ? t->nidx : 1) * sizeof *v);
     if (v == NULL) return CKR_HOST_MEMORY;
@@ -575,7 +610,7 @@ store_del_stale(struct store_tok *t, const struct store_rec_ref *stale, size_t n
  * bump fails, the new version is removed again so nothing changed. */
 static CK_RV
 store_rec_write(struct store_tok *t, const struct store_rec_ref *ref, const uint8_t *blob,
-                size_t len)
+                size_t len, uint64_t *gen_out)
 {
     const struct store_backend_ops *ops = t->s->ops;
     uint8_t *sealed = NULL;
@@ -585,6 +620,7 @@ store_rec_write(struct store_tok *t, const struct store_rec_ref *ref, const uint
     if (rv != CKR_OK) goto out;
     if ((rv = ops->blob_put(t->bt, ref, sealed, slen)) != CKR_OK) goto out;
     if ((rv = ops->gen_bump(t->bt, &gen)) != CKR_OK) (void)ops->blob_del(t->bt, ref);
+    if (rv == CKR_OK) *gen_out = gen;
 out:
     wipe_free(sealed, slen);
     return rv;
@@ -604,7 +640,7 @@ store_rec_put(struct store_tok *t, uint64_t *id, bool priv, const uint8_t *blob,
         rv = CKR_USER_NOT_LOGGED_IN;
         goto out;
     }
-    if ((rv = store_tok_scan(t, &stale, &nstale)) != CKR_OK) goto out;
+    if ((rv = store_tok_index(t, &stale, &nstale, true)) != CKR_OK) goto out;
     if (*id == 0) {
         rv = store_new_id(t, &ref.id);
     } else {
@@ -617,12 +653,15 @@ store_rec_put(struct store_tok *t, uint64_t *id, bool priv, const uint8_t *blob,
             ref.ver = cur->ver + 1;
         }
     }
-    if (rv == CKR_OK) rv = store_rec_write(t, &ref, blob, len);
+    uint64_t gen = 0;
+    if (rv == CKR_OK) rv = store_rec_write(t, &ref, blob, len, &gen);
     if (rv != CKR_OK) goto out;
-    /* The new version is durable and announced: now the old ones can go. */
-    if (old.id != 0) (void)t->s->ops->blob_del(t->bt, &old);
+    /* The new version is durable and announced: now the old ones can go.
+     * If one cannot, the next write rescans and retries. */
+    if (old.id != 0 && t->s->ops->blob_del(t->bt, &old) != CKR_OK) t->swept = t->idx_ok = false;
     store_del_stale(t, stale, nstale);
     store_idx_upsert(t, &ref);
+    store_idx_bumped(t, gen);
     *id = ref.id;
 out:
     store_tok_end(t);
@@ -640,7 +679,7 @@ store_rec_del(struct store_tok *t, uint64_t id)
     CK_RV rv = store_tok_begin(t);
     if (rv != CKR_OK) goto out;
     locked = true;
-    if ((rv = store_tok_scan(t, &stale, &nstale)) != CKR_OK) goto out;
+    if ((rv = store_tok_index(t, &stale, &nstale, true)) != CKR_OK) goto out;
     if (id == 0 || (cur = store_idx_find(t, id)) == NULL) goto out; /* already gone */
     /* Lower versions first: a crash must not leave an older version visible. */
     for (size_t i = 0; i < nstale && rv == CKR_OK; i++)
@@ -650,6 +689,7 @@ store_rec_del(struct store_tok *t, uint64_t id)
     if (rv == CKR_OK) {
         store_idx_remove(t, id);
         store_del_stale(t, stale, nstale);
+        store_idx_bumped(t, gen);
     }
 out:
     if (locked) store_tok_end(t);

@@ -38,6 +38,8 @@ struct store_tok {
     struct store_rec_ref *idx; /* highest version of each record, sorted by id */
     size_t nidx;
     bool idx_ok;
+    uint64_t idx_gen; /* the generation idx reflects (valid when idx_ok) */
+    bool swept;       /* a scan under the writer lock swept crash debris */
     uint8_t *mk; /* master key on its own locked, non-dumpable page; NULL when logged out */
 };
 

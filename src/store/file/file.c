@@ -220,9 +220,9 @@ file_write_all(int fd, const uint8_t *p, size_t n, const char *path)
     return CKR_OK;
 }
 
-/* Write n bytes to a fresh temporary in dfd and fsync it. */
+/* Write n bytes to a fresh temporary in dfd, and fsync it if durable. */
 static CK_RV
-file_write_tmp(int dfd, const char *dir, const uint8_t *p, size_t n, char tmp[64])
+file_write_tmp(int dfd, const char *dir, const uint8_t *p, size_t n, char tmp[64], bool durable)
 {
     char path[PATH_MAX];
     int fd = -1;
@@ -239,20 +239,23 @@ file_write_tmp(int dfd, const char *dir, const uint8_t *p, size_t n, char tmp[64
         return rv;
     }
     CK_RV rv = file_write_all(fd, p, n, path);
-    if (rv == CKR_OK && fsync(fd) != 0) rv = file_rv(errno, 1, "fsync", path);
+    if (rv == CKR_OK && durable && fsync(fd) != 0) rv = file_rv(errno, 1, "fsync", path);
     if (close(fd) != 0 && rv == CKR_OK) rv = file_rv(errno, 1, "close", path);
     return rv;
 }
 
-/* Atomically replace dir/name with n bytes: tmp, fsync, rename, fsync dir. */
+/* Atomically replace dir/name with n bytes: tmp, fsync, rename, fsync dir.
+ * Not durable: tmp and rename only, atomic for every process that runs,
+ * but possibly lost in a power failure (for the generation counter, a hint
+ * that every process rebuilds after a restart anyway). */
 static CK_RV
-file_write_atomic(const char *dir, const char *name, const uint8_t *p, size_t n)
+file_write_replace(const char *dir, const char *name, const uint8_t *p, size_t n, bool durable)
 {
     char tmp[64] = "", path[PATH_MAX];
     CK_RV rv;
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0) return file_rv(errno, 1, "open", dir);
-    if ((rv = file_write_tmp(dfd, dir, p, n, tmp)) != CKR_OK) goto out;
+    if ((rv = file_write_tmp(dfd, dir, p, n, tmp, durable)) != CKR_OK) goto out;
     if (renameat(dfd, tmp, dfd, name) != 0) {
         int e = errno;
         if (file_join(path, dir, name) != 0) snprintf(path, sizeof path, "%s", dir);
@@ -260,11 +263,17 @@ file_write_atomic(const char *dir, const char *name, const uint8_t *p, size_t n)
         goto out;
     }
     tmp[0] = '\0';
-    rv = file_fsync_dirfd(dfd, dir);
+    if (durable) rv = file_fsync_dirfd(dfd, dir);
 out:
     if (tmp[0] != '\0') unlinkat(dfd, tmp, 0);
     close(dfd);
     return rv;
+}
+
+static CK_RV
+file_write_atomic(const char *dir, const char *name, const uint8_t *p, size_t n)
+{
+    return file_write_replace(dir, name, p, n, true);
 }
 
 static CK_RV
@@ -755,9 +764,14 @@ static CK_RV
 file_gen_bump(struct store_btok *t, uint64_t *gen)
 {
     uint64_t g;
+    uint8_t v[8];
     CK_RV rv = file_gen_get(t, &g);
     if (rv != CKR_OK) return rv;
-    if ((rv = file_gen_encode_put(t->dir, g + 1)) == CKR_OK) *gen = g + 1;
+    store_be64(v, g + 1);
+    /* The generation only tells running processes that something changed:
+     * it need not survive a power failure (everyone rescans after one), so
+     * it costs no fsync. The records it announces are durable already. */
+    if ((rv = file_write_replace(t->dir, "gen", v, sizeof v, false)) == CKR_OK) *gen = g + 1;
     return rv;
 }
 
