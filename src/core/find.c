@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "core/library.h"
+#include "core/objindex.h"
 #include "core/schema.h"
 
 struct find {
@@ -21,19 +22,38 @@ find_matches(const struct object *o, const struct attr_set *tmpl)
     return attr_set_match(o->attrs, tmpl);
 }
 
+/* The objects worth matching: the index's candidates when the template
+ * names a label or an ID, else every object. */
+static void
+find_candidates(struct library *lib, const struct session *s, const struct attr_set *tmpl,
+                struct object *const **cand, size_t *n)
+{
+    static const CK_ATTRIBUTE_TYPE keyed[] = {CKA_LABEL, CKA_ID};
+    for (size_t k = 0; tmpl != NULL && k < 2; k++) {
+        const struct attr *a = attr_set_find(tmpl, keyed[k]);
+        if (a != NULL && objindex_lookup(lib, s->tok, keyed[k], a->val, a->len, cand, n) == CKR_OK)
+            return;
+    }
+    *cand = lib->objs;
+    *n = lib->nobj;
+}
+
 CK_RV
 find_init_take(struct library *lib, struct session *s, struct attr_set *tmpl, struct find **out)
 {
     CK_RV rv = token_sync_inlock(s->tok);
     struct find *f = NULL;
+    struct object *const *cand = NULL;
+    size_t ncand = 0;
     if (rv != CKR_OK) goto out;
+    find_candidates(lib, s, tmpl, &cand, &ncand);
     f = calloc(1, sizeof *f);
-    if (f == NULL || (lib->nobj && (f->h = malloc(lib->nobj * sizeof *f->h)) == NULL)) {
+    if (f == NULL || (ncand && (f->h = malloc(ncand * sizeof *f->h)) == NULL)) {
         rv = CKR_HOST_MEMORY;
         goto out;
     }
-    for (size_t i = 0; i < lib->nobj; i++) {
-        const struct object *o = lib->objs[i];
+    for (size_t i = 0; i < ncand; i++) {
+        const struct object *o = cand[i];
         if (tmpl != NULL && library_obj_visible(s, o) && find_matches(o, tmpl))
             f->h[f->n++] = o->handle;
     }

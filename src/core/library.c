@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/find.h"
+#include "core/objindex.h"
 #include "core/opstate.h"
 #include "util/log.h"
 
@@ -142,6 +143,7 @@ library_free(struct library *lib)
         object_free(lib->objs[i]);
     free(lib->objs);
     opstate_free_all(lib);
+    objindex_free(lib->index);
     toks_free(lib->toks, lib->ntok);
     store_close(lib->store);
     free(lib);
@@ -324,6 +326,7 @@ library_obj_add_inlock(struct library *lib, struct object *o)
     }
     o->handle = library_next_obj++;
     lib->objs[lib->nobj++] = o;
+    lib->objs_version++;
     return CKR_OK;
 }
 
@@ -336,8 +339,15 @@ library_obj_get(const struct library *lib, CK_OBJECT_HANDLE h)
 }
 
 void
+library_obj_changed_inlock(struct library *lib)
+{
+    lib->objs_version++;
+}
+
+void
 library_obj_remove_inlock(struct library *lib, struct object *o)
 {
+    lib->objs_version++;
     bool found;
     size_t i = obj_index(lib, o->handle, &found);
     if (found) {

@@ -20,6 +20,7 @@
 #include "util/conf.h"
 
 struct opstate_kept;
+struct objindex;
 
 struct library {
     struct conf conf;
@@ -32,6 +33,10 @@ struct library {
     size_t nobj, capobj;
     struct opstate_kept *kept; /* saved operation states (opstate.h), a ring */
     size_t kept_next;
+    /* Bumped whenever an object is added, removed or has its attributes
+     * replaced: the find index (objindex.h) is rebuilt when it moved. */
+    unsigned long objs_version;
+    struct objindex *index;
 };
 
 /* Open the store and build the slot list. Reads token headers only.
@@ -72,6 +77,8 @@ void library_session_count(const struct library *lib, const struct token *tok, C
  * (frees o on failure). CKR_OK or CKR_HOST_MEMORY. */
 CK_RV library_obj_add_inlock(struct library *lib, struct object *o);
 struct object *library_obj_get(const struct library *lib, CK_OBJECT_HANDLE h);
+/* Announce that o's attributes were replaced (find index). */
+void library_obj_changed_inlock(struct library *lib);
 /* Remove from the table and free. */
 void library_obj_remove_inlock(struct library *lib, struct object *o);
 /* Whether the session may see the object (same token; private objects only

@@ -148,6 +148,7 @@ sync_loaded(struct token *t, struct object *o, struct store_rec_ref *refs, size_
     o->rec_ver = got.ver;
     o->priv = got.priv;
     object_key_drop(o);
+    library_obj_changed_inlock(t->lib);
     return CKR_OK;
 }
 
