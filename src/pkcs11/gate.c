@@ -268,7 +268,9 @@ gate_relock(struct gate *g, CK_SESSION_HANDLE h)
     g->held = true;
     if (gate_lib == NULL || gate_epoch != g->epoch) return CKR_CRYPTOKI_NOT_INITIALIZED;
     g->sess = library_session_get(g->lib, h);
-    return g->sess ? CKR_OK : CKR_SESSION_HANDLE_INVALID;
+    /* The handle was valid when the call began: the session was closed
+     * during the function (§5.1.6 CKR_SESSION_CLOSED). */
+    return g->sess ? CKR_OK : CKR_SESSION_CLOSED;
 }
 
 CK_RV

@@ -40,7 +40,7 @@ CK_RV gate_enter_session(struct gate *g, const char *fn, CK_SESSION_HANDLE h);
 CK_RV gate_leave(struct gate *g, CK_RV rv);
 
 /* Drop / retake the lock around lock-free work. gate_relock() re-resolves
- * g->sess from h: CKR_SESSION_HANDLE_INVALID if it was closed meanwhile,
+ * g->sess from h: CKR_SESSION_CLOSED if it was closed meanwhile,
  * CKR_CRYPTOKI_NOT_INITIALIZED if the library was finalized (and perhaps
  * initialized again). Such work is counted from gate_unlock() to
  * gate_leave(): C_Finalize waits for it to end before it frees the keys and

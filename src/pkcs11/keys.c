@@ -21,7 +21,6 @@ generate(const char *fn, CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, struct attr_se
      * as a bad attribute value (CKR_KEY_SIZE_RANGE is not in its list). */
     if (rv == CKR_KEY_SIZE_RANGE) rv = CKR_ATTRIBUTE_VALUE_INVALID;
     CK_RV back = gate_relock(&g, h);
-    if (back == CKR_SESSION_HANDLE_INVALID) back = CKR_SESSION_CLOSED;
     if (rv == CKR_OK) rv = back;
     if (rv != CKR_OK) goto fail;
     /* Publishing checks the session's access again: the login may have
@@ -110,7 +109,6 @@ ct_C_UnwrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
     gate_unlock(&g);
     rv = mech_unwrap(x.d, pMechanism, x.key, pWrappedKey, ulWrappedKeyLen, &material, &len);
     CK_RV back = gate_relock(&g, hSession);
-    if (back == CKR_SESSION_HANDLE_INVALID) back = CKR_SESSION_CLOSED;
     if (rv == CKR_OK) rv = back;
     if (rv == CKR_OK) {
         rv = transfer_unwrap_end(g.lib, g.sess, t, material, len, phKey);
@@ -143,7 +141,6 @@ ct_C_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJEC
     gate_unlock(&g);
     rv = mech_derive(x.d, pMechanism, x.key, x.want, &material, &len);
     CK_RV back = gate_relock(&g, hSession);
-    if (back == CKR_SESSION_HANDLE_INVALID) back = CKR_SESSION_CLOSED;
     if (rv == CKR_OK) rv = back;
     if (rv == CKR_OK) {
         rv = transfer_derive_end(g.lib, g.sess, t, &x, material, len, phKey);

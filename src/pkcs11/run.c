@@ -73,7 +73,7 @@ run_step(const char *fn, CK_SESSION_HANDLE h, enum op_kind kind, enum run_step s
         op = NULL;
     }
     op_free(op);
-    if (back == CKR_SESSION_HANDLE_INVALID && rv == CKR_OK) rv = CKR_SESSION_CLOSED;
+    if (back != CKR_OK && rv == CKR_OK) rv = back;
     return gate_leave(&g, rv);
 }
 
@@ -93,7 +93,7 @@ run_dual(const char *fn, CK_SESSION_HANDLE h, enum op_kind crypt, enum op_kind o
         gate_unlock(&g);
         rv = op_dual_update(c, o, other_first, a->in, a->in_len, a->out, a->out_len);
         CK_RV back = gate_relock(&g, h);
-        if (back == CKR_SESSION_HANDLE_INVALID && rv == CKR_OK) rv = CKR_SESSION_CLOSED;
+        if (back != CKR_OK && rv == CKR_OK) rv = back;
         if (back == CKR_OK && (rv == CKR_OK || rv == CKR_BUFFER_TOO_SMALL) &&
             g.sess->ops[crypt] == NULL && g.sess->ops[other] == NULL) {
             g.sess->ops[crypt] = c;

@@ -128,7 +128,6 @@ login_unlocked(struct gate *g, CK_SESSION_HANDLE h, CK_USER_TYPE who, const CK_U
     gate_unlock(g);
     CK_RV run = store_login_run(l, pin, len);
     rv = gate_relock(g, h);
-    if (rv == CKR_SESSION_HANDLE_INVALID) rv = CKR_SESSION_CLOSED;
     if (rv != CKR_OK) {
         store_login_free(l);
         return rv;

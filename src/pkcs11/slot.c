@@ -167,7 +167,6 @@ pin_job(struct gate *g, CK_SESSION_HANDLE h, CK_USER_TYPE who, bool init,
     gate_unlock(g);
     CK_RV run = store_pin_job_run(j, old_pin, old_len, new_pin, new_len);
     rv = gate_relock(g, h);
-    if (rv == CKR_SESSION_HANDLE_INVALID) rv = CKR_SESSION_CLOSED;
     if (rv != CKR_OK) {
         store_pin_job_free(j);
         return rv;
