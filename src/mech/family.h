@@ -180,4 +180,20 @@ CK_RV derive_x963(CK_MECHANISM_TYPE hash, const uint8_t *z, size_t zlen, const u
 #define MECH_SECRET_MIN 1
 #define MECH_SECRET_MAX 512
 
+/* mac.c: the keyed-MAC skeleton of the HMAC and CMAC families. mac_start
+ * keys mac with one named parameter (param = value); the MAC computes full
+ * bytes and gives out the leading len. The rest are mech_ops entries. */
+CK_RV mac_start(EVP_MAC *mac, const char *param, const char *value, const uint8_t *k, size_t klen,
+                size_t full, size_t len, void **state);
+CK_RV mac_out_len(void *state, CK_ULONG in_len, bool at_final, CK_ULONG *out_len, bool *exact);
+CK_RV mac_update(void *state, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE *out,
+                 CK_ULONG *out_len);
+CK_RV mac_final(void *state, CK_BYTE *out, CK_ULONG *out_len);
+CK_RV mac_oneshot(void *state, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE *out,
+                  CK_ULONG *out_len);
+CK_RV mac_verify(void *state, const CK_BYTE *data, CK_ULONG data_len, const CK_BYTE *sig,
+                 CK_ULONG sig_len);
+CK_RV mac_dup(const void *state, void **copy);
+void mac_free(void *state);
+
 #endif
