@@ -3,6 +3,7 @@
 #include <openssl/err.h>
 #include <openssl/provider.h>
 
+#include "mech/prim.h"
 #include "util/log.h"
 
 static OSSL_LIB_CTX *ossl_ctx;
@@ -20,12 +21,17 @@ ossl_init(void)
         ossl_ctx = NULL;
         return ossl_fail("default provider", CKR_GENERAL_ERROR);
     }
+    if (prim_init() != CKR_OK) {
+        ossl_cleanup();
+        return CKR_GENERAL_ERROR;
+    }
     return CKR_OK;
 }
 
 void
 ossl_cleanup(void)
 {
+    prim_cleanup();
     if (ossl_default != NULL) OSSL_PROVIDER_unload(ossl_default);
     if (ossl_ctx != NULL) OSSL_LIB_CTX_free(ossl_ctx);
     ossl_default = NULL;

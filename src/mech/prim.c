@@ -12,6 +12,38 @@
 #include "mech/ossl.h"
 #include "util/wipe.h"
 
+/* Fetched once when the library context is made (ossl_init): a fetch walks
+ * the provider store under a lock, and the store unseals a record with an
+ * HKDF and a GCM on every load. */
+static EVP_CIPHER *prim_gcm;
+static EVP_KDF *prim_hkdf, *prim_pbkdf2;
+static EVP_MD *prim_md_sha256;
+
+void
+prim_cleanup(void)
+{
+    EVP_CIPHER_free(prim_gcm);
+    EVP_KDF_free(prim_hkdf);
+    EVP_KDF_free(prim_pbkdf2);
+    EVP_MD_free(prim_md_sha256);
+    prim_gcm = NULL;
+    prim_hkdf = prim_pbkdf2 = NULL;
+    prim_md_sha256 = NULL;
+}
+
+CK_RV
+prim_init(void)
+{
+    OSSL_LIB_CTX *ctx = ossl_libctx();
+    prim_gcm = EVP_CIPHER_fetch(ctx, "AES-256-GCM", NULL);
+    prim_hkdf = EVP_KDF_fetch(ctx, "HKDF", NULL);
+    prim_pbkdf2 = EVP_KDF_fetch(ctx, "PBKDF2", NULL);
+    prim_md_sha256 = EVP_MD_fetch(ctx, "SHA256", NULL);
+    if (prim_gcm && prim_hkdf && prim_pbkdf2 && prim_md_sha256) return CKR_OK;
+    prim_cleanup();
+    return ossl_fail("prim_init", CKR_GENERAL_ERROR);
+}
+
 CK_RV
 prim_random(void *out, size_t len)
 {
@@ -35,11 +67,10 @@ gcm_run(int enc, const uint8_t key[32], const uint8_t nonce[PRIM_GCM_NONCE], con
         size_t aadlen, const uint8_t *in, size_t len, uint8_t *out, uint8_t tag[PRIM_GCM_TAG])
 {
     CK_RV rv = CKR_FUNCTION_FAILED;
-    EVP_CIPHER *c = NULL;
+    const EVP_CIPHER *c = prim_gcm;
     EVP_CIPHER_CTX *ctx = NULL;
     int n;
     if (len > INT_MAX || aadlen > INT_MAX) return CKR_FUNCTION_FAILED;
-    c = EVP_CIPHER_fetch(ossl_libctx(), "AES-256-GCM", NULL);
     ctx = EVP_CIPHER_CTX_new();
     if (c == NULL || ctx == NULL) goto out;
     if (EVP_CipherInit_ex2(ctx, c, key, nonce, enc, NULL) != 1) goto out;
@@ -56,7 +87,6 @@ gcm_run(int enc, const uint8_t key[32], const uint8_t nonce[PRIM_GCM_NONCE], con
     rv = CKR_OK;
 out:
     EVP_CIPHER_CTX_free(ctx);
-    EVP_CIPHER_free(c);
     if (rv == CKR_FUNCTION_FAILED) return ossl_fail("aes-gcm", rv);
     return rv;
 }
@@ -80,15 +110,13 @@ prim_gcm_open(const uint8_t key[32], const uint8_t nonce[PRIM_GCM_NONCE], const 
 }
 
 static CK_RV
-kdf_run(const char *alg, OSSL_PARAM *params, uint8_t *out, size_t outlen)
+kdf_run(EVP_KDF *kdf, OSSL_PARAM *params, uint8_t *out, size_t outlen)
 {
     CK_RV rv = CKR_FUNCTION_FAILED;
-    EVP_KDF *kdf = EVP_KDF_fetch(ossl_libctx(), alg, NULL);
     EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
     if (ctx != NULL && EVP_KDF_derive(ctx, out, outlen, params) == 1) rv = CKR_OK;
     EVP_KDF_CTX_free(ctx);
-    EVP_KDF_free(kdf);
-    return rv == CKR_OK ? rv : ossl_fail(alg, rv);
+    return rv == CKR_OK ? rv : ossl_fail("kdf", rv);
 }
 
 CK_RV
@@ -101,7 +129,7 @@ prim_hkdf_sha256(const uint8_t *ikm, size_t ikmlen, const uint8_t *info, size_t 
         OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)(uintptr_t)info, infolen),
         OSSL_PARAM_construct_end(),
     };
-    return kdf_run("HKDF", p, out, outlen);
+    return kdf_run(prim_hkdf, p, out, outlen);
 }
 
 CK_RV
@@ -119,16 +147,16 @@ prim_pbkdf2_sha256(const uint8_t *pin, size_t pinlen, const uint8_t *salt, size_
         OSSL_PARAM_construct_int(OSSL_KDF_PARAM_PKCS5, &pkcs5),
         OSSL_PARAM_construct_end(),
     };
-    return kdf_run("PBKDF2", p, out, outlen);
+    return kdf_run(prim_pbkdf2, p, out, outlen);
 }
 
 CK_RV
 prim_sha256(const void *p, size_t n, uint8_t out[32])
 {
     CK_RV rv = CKR_FUNCTION_FAILED;
-    EVP_MD *md = EVP_MD_fetch(ossl_libctx(), "SHA256", NULL);
     unsigned int len = 0;
-    if (md != NULL && EVP_Digest(p, n, out, &len, md, NULL) == 1 && len == 32) rv = CKR_OK;
-    EVP_MD_free(md);
+    if (prim_md_sha256 != NULL && EVP_Digest(p, n, out, &len, prim_md_sha256, NULL) == 1 &&
+        len == 32)
+        rv = CKR_OK;
     return rv == CKR_OK ? rv : ossl_fail("sha256", rv);
 }

@@ -18,6 +18,11 @@
 #define PRIM_GCM_NONCE 12
 #define PRIM_GCM_TAG 16
 
+/* Fetch (and release) the algorithms below once; ossl_init()/ossl_cleanup()
+ * call these. */
+CK_RV prim_init(void);
+void prim_cleanup(void);
+
 CK_RV prim_random(void *out, size_t len);
 /* Mix caller-supplied bytes into the DRBG as additional input (C_SeedRandom).
  * They add to, never replace, the operating system's entropy. */
