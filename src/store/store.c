@@ -82,6 +82,25 @@ store_tok_begin(struct store_tok *t)
     return rv;
 }
 
+CK_RV
+store_tok_begin_rec(struct store_tok *t)
+{
+    const struct store_backend_ops *ops = t->s->ops;
+    uint64_t gen;
+    if (!ops->writable(t->s->b, t->bt)) return CKR_TOKEN_WRITE_PROTECTED;
+    CK_RV rv = ops->lock(t->s->b, t->bt);
+    if (rv != CKR_OK) return rv;
+    if ((rv = ops->gen_get(t->bt, &gen)) != CKR_OK) goto fail;
+    if (t->loaded && t->hdr_gen_ok && gen == t->hdr_gen) return CKR_OK;
+    if ((rv = store_tok_hdr_load(t)) != CKR_OK) goto fail;
+    t->hdr_gen = gen;
+    t->hdr_gen_ok = true;
+    return CKR_OK;
+fail:
+    ops->unlock(t->s->b, t->bt);
+    return rv;
+}
+
 void
 store_tok_end(struct store_tok *t)
 {
@@ -469,6 +488,7 @@ static void
 store_idx_bumped(struct store_tok *t, uint64_t gen)
 {
     if (t->idx_ok && t->idx_gen + 1 == gen) t->idx_gen = gen;
+    if (t->hdr_gen_ok && t->hdr_gen + 1 == gen) t->hdr_gen = gen;
 }
 
 static struct store_rec_ref *
@@ -635,7 +655,7 @@ store_rec_put(struct store_tok *t, uint64_t *id, bool priv, const uint8_t *blob,
     if (id == NULL || (blob == NULL && len)) return CKR_ARGUMENTS_BAD;
     if (priv && t->mk == NULL) return CKR_USER_NOT_LOGGED_IN;
     if (len > REC_BODY_MAX) return CKR_DEVICE_MEMORY;
-    if ((rv = store_tok_begin(t)) != CKR_OK) return rv;
+    if ((rv = store_tok_begin_rec(t)) != CKR_OK) return rv;
     if (priv && t->mk == NULL) { /* re-initialized elsewhere: logged out */
         rv = CKR_USER_NOT_LOGGED_IN;
         goto out;
@@ -676,7 +696,7 @@ store_rec_del(struct store_tok *t, uint64_t id)
     size_t nstale = 0;
     uint64_t gen;
     bool locked = false;
-    CK_RV rv = store_tok_begin(t);
+    CK_RV rv = store_tok_begin_rec(t);
     if (rv != CKR_OK) goto out;
     locked = true;
     if ((rv = store_tok_index(t, &stale, &nstale, true)) != CKR_OK) goto out;

@@ -40,6 +40,8 @@ struct store_tok {
     bool idx_ok;
     uint64_t idx_gen; /* the generation idx reflects (valid when idx_ok) */
     bool swept;       /* a scan under the writer lock swept crash debris */
+    uint64_t hdr_gen; /* the generation read just before t->h was last loaded */
+    bool hdr_gen_ok;
     uint8_t *mk; /* master key on its own locked, non-dumpable page; NULL when logged out */
 };
 
@@ -54,6 +56,10 @@ CK_RV store_tok_hdr_save(struct store_tok *t, const struct hdr *nh);
  * the writer lock and re-read the header. On CKR_OK the caller must call
  * store_tok_end(). Other returns: those of lock() and store_tok_hdr_load(). */
 CK_RV store_tok_begin(struct store_tok *t);
+/* The same for a record write: the header is re-read only when the
+ * generation moved since it was (a re-initialization, the only header change
+ * a record write depends on, always bumps it). */
+CK_RV store_tok_begin_rec(struct store_tok *t);
 void store_tok_end(struct store_tok *t);
 /* Delete every record (writer lock held), lower versions first so a crash
  * cannot resurrect old contents; then drop the index. */

@@ -52,6 +52,9 @@ struct store_btok {
     char objs[PATH_MAX];
     int lock_fd;                /* -1 when not held */
     struct timespec lock_start; /* CLOCK_REALTIME when the lock was taken */
+    bool dir_swept;             /* the token directory was swept once */
+    bool can_write;             /* the last writability probe's answer */
+    struct timespec probed;     /* CLOCK_MONOTONIC of that probe; 0: never */
 };
 
 static atomic_uint file_tmp_seq;
@@ -460,11 +463,19 @@ file_can_write(const char *path, bool missing_ok)
     return true;
 }
 
+/* A token's writability is probed (access + statvfs, twice) at most once a
+ * second: a remount is noticed within a second, and a write that fails on
+ * a read-only filesystem says so itself (CKR_TOKEN_WRITE_PROTECTED). */
 static bool
 file_writable(struct store_backend *b, struct store_btok *t)
 {
     if (t == NULL) return file_can_write(b->root, true);
-    return file_can_write(t->dir, false) && file_can_write(t->objs, false);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (t->probed.tv_sec != 0 && now.tv_sec - t->probed.tv_sec < 1) return t->can_write;
+    t->can_write = file_can_write(t->dir, false) && file_can_write(t->objs, false);
+    t->probed = now;
+    return t->can_write;
 }
 
 static CK_RV
@@ -706,7 +717,11 @@ file_lock(struct store_backend *b, struct store_btok *t)
         if (t->lock_fd >= 0) return CKR_DEVICE_ERROR;
         if ((rv = file_flock(t->dir, &t->lock_fd)) != CKR_OK) return rv;
         clock_gettime(CLOCK_REALTIME, &t->lock_start);
-        file_sweep_dir(t->dir, &t->lock_start);
+        /* Debris of crashed writers in the token directory (header and
+         * generation temporaries) is swept by each handle's first lock;
+         * the objects directory is swept by every locked scan. */
+        if (!t->dir_swept) file_sweep_dir(t->dir, &t->lock_start);
+        t->dir_swept = true;
         return CKR_OK;
     }
     if (b->root_lock >= 0) return CKR_DEVICE_ERROR;
