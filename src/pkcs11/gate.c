@@ -1,6 +1,7 @@
 #include "pkcs11/gate.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,9 +18,11 @@ static CK_C_INITIALIZE_ARGS gate_app; /* callbacks when used */
 static void *gate_app_mutex;
 static bool gate_use_app;
 
-static struct library *gate_lib;   /* NULL: not initialized in this process */
-static unsigned long gate_epoch;   /* bumped by every successful C_Initialize */
-static unsigned gate_inflight;     /* calls working without the lock */
+static struct library *gate_lib; /* NULL: not initialized in this process */
+static unsigned long gate_epoch; /* bumped by every successful C_Initialize */
+/* Calls working without the lock. Atomic: a call that has nothing left to
+ * do under the lock ends without taking it again. */
+static atomic_uint gate_inflight;
 static struct library *gate_stale; /* a library inherited across fork() */
 static pthread_once_t gate_once = PTHREAD_ONCE_INIT;
 
@@ -58,7 +61,7 @@ atfork_parent(void)
 static void
 atfork_child(void)
 {
-    gate_inflight = 0; /* the parent's other threads do not exist here */
+    atomic_store(&gate_inflight, 0); /* the parent's other threads do not exist here */
     if (gate_lib != NULL) {
         gate_stale = gate_lib;
         gate_lib = NULL;
@@ -85,7 +88,7 @@ gate_atexit(void)
     struct library *lib = gate_lib;
     gate_lib = NULL;
     /* Threads still signing at exit: freeing their keys would crash them. */
-    if (gate_inflight == 0) teardown(lib);
+    if (atomic_load(&gate_inflight) == 0) teardown(lib);
     lock_drop();
 }
 
@@ -188,7 +191,7 @@ gate_finalize(void)
     }
     struct library *lib = gate_lib;
     gate_lib = NULL; /* new calls fail; calls working unlocked finish */
-    while (gate_inflight > 0) {
+    while (atomic_load(&gate_inflight) > 0) {
         lock_drop();
         struct timespec ts = {0, 1000000L};
         nanosleep(&ts, NULL);
@@ -238,9 +241,7 @@ CK_RV
 gate_leave(struct gate *g, CK_RV rv)
 {
     if (g->inflight) {
-        if (!g->held) lock_take();
-        g->held = true;
-        gate_inflight--;
+        atomic_fetch_sub(&gate_inflight, 1);
         g->inflight = false;
     }
     if (g->held) lock_drop();
@@ -253,7 +254,7 @@ void
 gate_unlock(struct gate *g)
 {
     if (g->held) {
-        if (!g->inflight) gate_inflight++;
+        if (!g->inflight) atomic_fetch_add(&gate_inflight, 1);
         g->inflight = true;
         lock_drop();
     }

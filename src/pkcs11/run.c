@@ -67,8 +67,15 @@ run_step(const char *fn, CK_SESSION_HANDLE h, enum op_kind kind, enum run_step s
     }
     gate_unlock(&g);
     rv = run_op(op, step, a);
+    if (!run_keeps(step, rv, a)) {
+        /* The operation ends here: it is detached and its key counted, so
+         * it is freed without taking the lock again (one lock round trip
+         * less per signature). */
+        op_free(op);
+        return gate_leave(&g, rv);
+    }
     CK_RV back = gate_relock(&g, h);
-    if (back == CKR_OK && run_keeps(step, rv, a) && g.sess->ops[kind] == NULL) {
+    if (back == CKR_OK && g.sess->ops[kind] == NULL) {
         g.sess->ops[kind] = op;
         op = NULL;
     }
