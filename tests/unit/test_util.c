@@ -106,6 +106,38 @@ START_TEST(attr_set_basics)
 }
 END_TEST
 
+/* Values share one buffer: a value copied from the same set survives the
+ * buffer moving, replacements do not grow it without bound, and every value
+ * stays intact across growth. */
+START_TEST(attr_set_one_buffer)
+{
+    struct attr_set *s = attr_set_new();
+    char big[300];
+    memset(big, 'x', sizeof big);
+    ck_assert_uint_eq(attr_set_put(s, CKA_LABEL, "label-value", 11), CKR_OK);
+    const struct attr *l = attr_set_find(s, CKA_LABEL);
+    /* Copy CKA_LABEL into CKA_ID from the set itself while the buffer grows. */
+    ck_assert_uint_eq(attr_set_put(s, CKA_VALUE, big, sizeof big), CKR_OK);
+    l = attr_set_find(s, CKA_LABEL);
+    ck_assert_uint_eq(attr_set_put(s, CKA_ID, l->val, l->len), CKR_OK);
+    for (int i = 0; i < 200; i++) { /* growth forced repeatedly */
+        big[0] = (char)i;
+        ck_assert_uint_eq(attr_set_put(s, CKA_VALUE, big, sizeof big), CKR_OK);
+        const struct attr *id = attr_set_find(s, CKA_ID);
+        ck_assert_mem_eq(id->val, "label-value", 11);
+        ck_assert_mem_eq(attr_set_find(s, CKA_LABEL)->val, "label-value", 11);
+        ck_assert_int_eq(attr_set_find(s, CKA_VALUE)->val[0], (uint8_t)i);
+    }
+    /* Replacing a value with a copy of itself. */
+    const struct attr *v = attr_set_find(s, CKA_VALUE);
+    ck_assert_uint_eq(attr_set_put(s, CKA_VALUE, v->val, v->len), CKR_OK);
+    ck_assert_uint_eq(attr_set_find(s, CKA_VALUE)->len, sizeof big);
+    attr_set_del(s, CKA_LABEL);
+    ck_assert_mem_eq(attr_set_find(s, CKA_ID)->val, "label-value", 11);
+    attr_set_free(s);
+}
+END_TEST
+
 START_TEST(attr_set_template_rules)
 {
     CK_BBOOL t = CK_TRUE;
@@ -207,6 +239,7 @@ main(void)
     tcase_add_test(tc, buf_round_trip);
     tcase_add_test(tc, rd_rejects_lying_length);
     tcase_add_test(tc, attr_set_basics);
+    tcase_add_test(tc, attr_set_one_buffer);
     tcase_add_test(tc, attr_set_template_rules);
     tcase_add_test(tc, attr_set_encode_decode_and_corruption);
     tcase_add_test(tc, conf_parses_and_rejects);
