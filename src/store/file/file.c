@@ -223,9 +223,9 @@ file_write_all(int fd, const uint8_t *p, size_t n, const char *path)
     return CKR_OK;
 }
 
-/* Write n bytes to a fresh temporary in dfd, and fsync it if durable. */
+/* Write n bytes to a fresh temporary in dfd and fsync it. */
 static CK_RV
-file_write_tmp(int dfd, const char *dir, const uint8_t *p, size_t n, char tmp[64], bool durable)
+file_write_tmp(int dfd, const char *dir, const uint8_t *p, size_t n, char tmp[64])
 {
     char path[PATH_MAX];
     int fd = -1;
@@ -242,23 +242,20 @@ file_write_tmp(int dfd, const char *dir, const uint8_t *p, size_t n, char tmp[64
         return rv;
     }
     CK_RV rv = file_write_all(fd, p, n, path);
-    if (rv == CKR_OK && durable && fsync(fd) != 0) rv = file_rv(errno, 1, "fsync", path);
+    if (rv == CKR_OK && fsync(fd) != 0) rv = file_rv(errno, 1, "fsync", path);
     if (close(fd) != 0 && rv == CKR_OK) rv = file_rv(errno, 1, "close", path);
     return rv;
 }
 
-/* Atomically replace dir/name with n bytes: tmp, fsync, rename, fsync dir.
- * Not durable: tmp and rename only, atomic for every process that runs,
- * but possibly lost in a power failure (for the generation counter, a hint
- * that every process rebuilds after a restart anyway). */
+/* Atomically replace dir/name with n bytes: tmp, fsync, rename, fsync dir. */
 static CK_RV
-file_write_replace(const char *dir, const char *name, const uint8_t *p, size_t n, bool durable)
+file_write_atomic(const char *dir, const char *name, const uint8_t *p, size_t n)
 {
     char tmp[64] = "", path[PATH_MAX];
     CK_RV rv;
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0) return file_rv(errno, 1, "open", dir);
-    if ((rv = file_write_tmp(dfd, dir, p, n, tmp, durable)) != CKR_OK) goto out;
+    if ((rv = file_write_tmp(dfd, dir, p, n, tmp)) != CKR_OK) goto out;
     if (renameat(dfd, tmp, dfd, name) != 0) {
         int e = errno;
         if (file_join(path, dir, name) != 0) snprintf(path, sizeof path, "%s", dir);
@@ -266,17 +263,11 @@ file_write_replace(const char *dir, const char *name, const uint8_t *p, size_t n
         goto out;
     }
     tmp[0] = '\0';
-    if (durable) rv = file_fsync_dirfd(dfd, dir);
+    rv = file_fsync_dirfd(dfd, dir);
 out:
     if (tmp[0] != '\0') unlinkat(dfd, tmp, 0);
     close(dfd);
     return rv;
-}
-
-static CK_RV
-file_write_atomic(const char *dir, const char *name, const uint8_t *p, size_t n)
-{
-    return file_write_replace(dir, name, p, n, true);
 }
 
 static CK_RV
@@ -778,15 +769,33 @@ file_gen_get(struct store_btok *t, uint64_t *gen)
 static CK_RV
 file_gen_bump(struct store_btok *t, uint64_t *gen)
 {
-    uint64_t g;
+    char path[PATH_MAX];
     uint8_t v[8];
-    CK_RV rv = file_gen_get(t, &g);
-    if (rv != CKR_OK) return rv;
-    store_be64(v, g + 1);
-    /* The generation only tells running processes that something changed:
-     * it need not survive a power failure (everyone rescans after one), so
-     * it costs no fsync. The records it announces are durable already. */
-    if ((rv = file_write_replace(t->dir, "gen", v, sizeof v, false)) == CKR_OK) *gen = g + 1;
+    if (file_join(path, t->dir, "gen") != 0) return file_rv(ENAMETOOLONG, 1, "open", t->dir);
+    /* In place, under the writer lock: no new inode, no rename, no fsync.
+     * The generation only tells running processes that something changed;
+     * a reader racing with this write may see a torn value, which differs
+     * from what it knew and merely makes it rescan. After a power failure
+     * every process rebuilds its index anyway; the records it announces
+     * are durable already. */
+    int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) return file_rv(errno, 1, "open", path);
+    CK_RV rv = CKR_OK;
+    ssize_t n = pread(fd, v, sizeof v, 0);
+    if (n != (ssize_t)sizeof v) {
+        rv = n < 0 ? file_rv(errno, 0, "read", path) : CKR_DEVICE_ERROR;
+        if (n >= 0) log_err("%s: bad length %zd", path, n);
+        goto out;
+    }
+    uint64_t g = load_be64(v) + 1;
+    store_be64(v, g);
+    if (pwrite(fd, v, sizeof v, 0) != (ssize_t)sizeof v) {
+        rv = file_rv(errno, 1, "write", path);
+        goto out;
+    }
+    *gen = g;
+out:
+    close(fd);
     return rv;
 }
 
