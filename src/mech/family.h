@@ -186,11 +186,9 @@ CK_RV derive_x963(CK_MECHANISM_TYPE hash, const uint8_t *z, size_t zlen, const u
 CK_RV mac_start(EVP_MAC *mac, const char *param, const char *value, const uint8_t *k, size_t klen,
                 size_t full, size_t len, void **state);
 CK_RV mac_out_len(void *state, CK_ULONG in_len, bool at_final, CK_ULONG *out_len, bool *exact);
-CK_RV mac_update(void *state, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE *out,
-                 CK_ULONG *out_len);
+CK_RV mac_update(void *state, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE *out, CK_ULONG *out_len);
 CK_RV mac_final(void *state, CK_BYTE *out, CK_ULONG *out_len);
-CK_RV mac_oneshot(void *state, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE *out,
-                  CK_ULONG *out_len);
+CK_RV mac_oneshot(void *state, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE *out, CK_ULONG *out_len);
 CK_RV mac_verify(void *state, const CK_BYTE *data, CK_ULONG data_len, const CK_BYTE *sig,
                  CK_ULONG sig_len);
 CK_RV mac_dup(const void *state, void **copy);

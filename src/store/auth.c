@@ -205,8 +205,7 @@ auth_same_wrap(const struct hdr *a, const struct hdr *b, enum hdr_who who)
     const struct hdr_pin *x = &a->pin[who], *y = &b->pin[who];
     /* Public values: the salt, nonce and wrap change whenever the PIN does. */
     return x->kdf == y->kdf && x->iter == y->iter && !memcmp(x->salt, y->salt, sizeof x->salt) &&
-           !memcmp(x->nonce, y->nonce, sizeof x->nonce) &&
-           !memcmp(a->seed, b->seed, sizeof a->seed);
+           !memcmp(x->nonce, y->nonce, sizeof x->nonce) && ct_eq(a->seed, b->seed, sizeof a->seed);
 }
 
 /*
@@ -351,7 +350,7 @@ store_tok_pin_end(struct store_tok *t, struct store_pin_job *j, CK_RV run_rv)
     rv = CKR_PIN_INCORRECT;
     /* C_InitPIN replaces whatever user wrap exists; only a re-initialized
      * token (new seed) voids it. A PIN change needs the wrap it verified. */
-    if (j->init ? memcmp(nh.seed, j->h.seed, sizeof nh.seed) != 0
+    if (j->init ? !ct_eq(nh.seed, j->h.seed, sizeof nh.seed)
                 : !auth_same_wrap(&j->h, &nh, j->who)) {
         log_warn("token %s: the PIN changed meanwhile; try again", t->name);
         goto out;

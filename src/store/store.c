@@ -48,7 +48,7 @@ store_tok_hdr_load(struct store_tok *t)
         log_err("%s: slot ID changed under us", where);
         goto out;
     }
-    if (t->loaded && memcmp(h.seed, t->h.seed, sizeof h.seed) != 0) {
+    if (t->loaded && !ct_eq(h.seed, t->h.seed, sizeof h.seed)) {
         /* Re-initialized by another process: our master key and index are stale. */
         store_tok_logout(t);
         t->idx_ok = false;

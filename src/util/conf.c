@@ -18,9 +18,11 @@ conf_defaults(struct conf *c)
 static char *
 trim(char *s)
 {
-    while (isspace((unsigned char)*s)) s++;
+    while (isspace((unsigned char)*s))
+        s++;
     char *e = s + strlen(s);
-    while (e > s && isspace((unsigned char)e[-1])) *--e = '\0';
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
     return s;
 }
 
@@ -43,8 +45,7 @@ conf_set(struct conf *c, const char *key, const char *val)
         snprintf(c->store, sizeof c->store, "%s", val);
         return 0;
     }
-    if (strcmp(key, "max_pin_failures") == 0)
-        return parse_uint(val, 1, 1000, &c->max_pin_failures);
+    if (strcmp(key, "max_pin_failures") == 0) return parse_uint(val, 1, 1000, &c->max_pin_failures);
     if (strcmp(key, "kdf_target_ms") == 0) return parse_uint(val, 1, 10000, &c->kdf_target_ms);
     return -1;
 }

@@ -14,6 +14,7 @@ size_t
 text_trimmed_len(const void *field, size_t width)
 {
     const char *p = field;
-    while (width > 0 && (p[width - 1] == ' ' || p[width - 1] == '\0')) width--;
+    while (width > 0 && (p[width - 1] == ' ' || p[width - 1] == '\0'))
+        width--;
     return width;
 }

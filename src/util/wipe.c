@@ -25,7 +25,8 @@ ct_eq(const void *a, const void *b, size_t n)
     const volatile unsigned char *x = a;
     const volatile unsigned char *y = b;
     unsigned char acc = 0;
-    for (size_t i = 0; i < n; i++) acc |= (unsigned char)(x[i] ^ y[i]);
+    for (size_t i = 0; i < n; i++)
+        acc |= (unsigned char)(x[i] ^ y[i]);
     /* Map 0 -> 1 and anything else -> 0 without a data-dependent branch. */
     return (int)(1 & ((acc - 1u) >> 8));
 }

@@ -15,9 +15,9 @@
 #define SO_PIN "12345678"
 #define USER_PIN "1234"
 
-extern CK_FUNCTION_LIST_3_0 *p11;   /* the 3.0 list */
-extern CK_FUNCTION_LIST *p11_240;   /* the 2.40 list */
-extern char h_store[512];          /* this test's store directory */
+extern CK_FUNCTION_LIST_3_0 *p11; /* the 3.0 list */
+extern CK_FUNCTION_LIST *p11_240; /* the 2.40 list */
+extern char h_store[512];         /* this test's store directory */
 
 /* Fresh store + config (max_pin_failures given), dlopen, lists; no
  * C_Initialize. */

@@ -219,9 +219,10 @@ START_TEST(digests_known_answers)
     h_init();
     CK_SESSION_HANDLE s = h_session(h_token("dig"), false, false);
     /* FIPS 180-2 appendix B.1: SHA-256("abc"). */
-    static const CK_BYTE want[32] = {
-        0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
-        0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
+    static const CK_BYTE want[32] = {0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea,
+                                     0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
+                                     0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c,
+                                     0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
     CK_MECHANISM m = {CKM_SHA256, NULL, 0};
     CK_BYTE out[64];
     CK_ULONG n = sizeof out;
@@ -250,14 +251,17 @@ START_TEST(hmac_rfc4231_case2)
     /* RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?". */
     CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
     CK_KEY_TYPE kt = CKK_GENERIC_SECRET;
-    CK_ATTRIBUTE t[] = {{CKA_CLASS, &cls, sizeof cls}, {CKA_KEY_TYPE, &kt, sizeof kt},
-                        {CKA_VALUE, "Jefe", 4},        {CKA_SIGN, &yes, 1},
+    CK_ATTRIBUTE t[] = {{CKA_CLASS, &cls, sizeof cls},
+                        {CKA_KEY_TYPE, &kt, sizeof kt},
+                        {CKA_VALUE, "Jefe", 4},
+                        {CKA_SIGN, &yes, 1},
                         {CKA_VERIFY, &yes, 1}};
     CK_OBJECT_HANDLE key;
     ck_assert_uint_eq(p11->C_CreateObject(s, t, 5, &key), CKR_OK);
-    static const CK_BYTE want[32] = {
-        0x5b, 0xdc, 0xc1, 0x46, 0xbf, 0x60, 0x75, 0x4e, 0x6a, 0x04, 0x24, 0x26, 0x08, 0x95, 0x75, 0xc7,
-        0x5a, 0x00, 0x3f, 0x08, 0x9d, 0x27, 0x39, 0x83, 0x9d, 0xec, 0x58, 0xb9, 0x64, 0xec, 0x38, 0x43};
+    static const CK_BYTE want[32] = {0x5b, 0xdc, 0xc1, 0x46, 0xbf, 0x60, 0x75, 0x4e,
+                                     0x6a, 0x04, 0x24, 0x26, 0x08, 0x95, 0x75, 0xc7,
+                                     0x5a, 0x00, 0x3f, 0x08, 0x9d, 0x27, 0x39, 0x83,
+                                     0x9d, 0xec, 0x58, 0xb9, 0x64, 0xec, 0x38, 0x43};
     const char *data = "what do ya want for nothing?";
     CK_MECHANISM m = {CKM_SHA256_HMAC, NULL, 0};
     CK_BYTE mac[64];
@@ -290,9 +294,8 @@ START_TEST(aes_gcm_round_trip_and_tamper)
     CK_SESSION_HANDLE s = h_session(h_token("aes"), true, true);
     CK_MECHANISM gen = {CKM_AES_KEY_GEN, NULL, 0};
     CK_ULONG len = 32;
-    CK_ATTRIBUTE t[] = {{CKA_VALUE_LEN, &len, sizeof len},
-                        {CKA_ENCRYPT, &yes, 1},
-                        {CKA_DECRYPT, &yes, 1}};
+    CK_ATTRIBUTE t[] = {
+        {CKA_VALUE_LEN, &len, sizeof len}, {CKA_ENCRYPT, &yes, 1}, {CKA_DECRYPT, &yes, 1}};
     CK_OBJECT_HANDLE key;
     ck_assert_uint_eq(p11->C_GenerateKey(s, &gen, t, 3, &key), CKR_OK);
     CK_BYTE iv[12] = {1, 2, 3}, aad[5] = "head";
@@ -435,10 +438,16 @@ START_TEST(rsa_private_key_import)
     CK_SESSION_HANDLE s = h_session(h_token("rsaimp"), true, true);
     EVP_PKEY *k = EVP_RSA_gen(2048);
     ck_assert_ptr_nonnull(k);
-    const char *names[] = {"n", "e", "d", "rsa-factor1", "rsa-factor2", "rsa-exponent1",
-                           "rsa-exponent2", "rsa-coefficient1"};
-    CK_ATTRIBUTE_TYPE types[] = {CKA_MODULUS,  CKA_PUBLIC_EXPONENT, CKA_PRIVATE_EXPONENT,
-                                 CKA_PRIME_1,  CKA_PRIME_2,         CKA_EXPONENT_1,
+    const char *names[] = {"n",
+                           "e",
+                           "d",
+                           "rsa-factor1",
+                           "rsa-factor2",
+                           "rsa-exponent1",
+                           "rsa-exponent2",
+                           "rsa-coefficient1"};
+    CK_ATTRIBUTE_TYPE types[] = {CKA_MODULUS,    CKA_PUBLIC_EXPONENT, CKA_PRIVATE_EXPONENT,
+                                 CKA_PRIME_1,    CKA_PRIME_2,         CKA_EXPONENT_1,
                                  CKA_EXPONENT_2, CKA_COEFFICIENT};
     CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
     CK_KEY_TYPE kt = CKK_RSA;
@@ -497,8 +506,7 @@ START_TEST(always_authenticate_needs_context_login)
     ck_assert_uint_eq(p11->C_SignInit(s, &m, priv), CKR_OK);
     ck_assert_uint_eq(p11->C_Login(s, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR_PTR) "0000", 4),
                       CKR_PIN_INCORRECT);
-    ck_assert_uint_eq(p11->C_Login(s, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR_PTR)USER_PIN, 4),
-                      CKR_OK);
+    ck_assert_uint_eq(p11->C_Login(s, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR_PTR)USER_PIN, 4), CKR_OK);
     n = sizeof sig;
     ck_assert_uint_eq(p11->C_Sign(s, (CK_BYTE_PTR)msg, 3, sig, &n), CKR_OK);
     ck_assert_uint_eq(p11->C_VerifyInit(s, &m, pub), CKR_OK);

@@ -32,7 +32,8 @@ START_TEST(interface_is_30)
     /* Every 3.0 slot is populated. */
     void *const *fp = (void *const *)&p11->C_Initialize;
     size_t nfn = (sizeof *p11 - sizeof p11->version) / sizeof(void *);
-    for (size_t i = 0; i < nfn; i++) ck_assert_ptr_nonnull(fp[i]);
+    for (size_t i = 0; i < nfn; i++)
+        ck_assert_ptr_nonnull(fp[i]);
 }
 END_TEST
 
@@ -160,7 +161,8 @@ START_TEST(mechanism_list_and_info)
     ck_assert_uint_eq(small, n);
     ck_assert_uint_eq(p11->C_GetMechanismList(slot, list, &n), CKR_OK);
     bool ecdsa = false;
-    for (CK_ULONG i = 0; i < n; i++) ecdsa |= list[i] == CKM_ECDSA;
+    for (CK_ULONG i = 0; i < n; i++)
+        ecdsa |= list[i] == CKM_ECDSA;
     ck_assert(ecdsa);
     free(list);
     CK_MECHANISM_INFO mi;

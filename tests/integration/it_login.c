@@ -153,7 +153,8 @@ START_TEST(login_storm_never_locks)
         if (round == 1) { /* kill them while they derive */
             struct timespec ts = {0, 30 * 1000000L};
             nanosleep(&ts, NULL);
-            for (int i = 0; i < 12; i++) kill(pids[i], SIGKILL);
+            for (int i = 0; i < 12; i++)
+                kill(pids[i], SIGKILL);
         }
         for (int i = 0; i < 12; i++) {
             int st;

@@ -11,10 +11,8 @@ data_object(CK_SESSION_HANDLE s, const char *label, bool token, bool priv)
 {
     CK_OBJECT_CLASS cls = CKO_DATA;
     CK_ATTRIBUTE t[] = {
-        {CKA_CLASS, &cls, sizeof cls},
-        {CKA_TOKEN, token ? &yes : &no, 1},
-        {CKA_PRIVATE, priv ? &yes : &no, 1},
-        {CKA_LABEL, (void *)(uintptr_t)label, strlen(label)},
+        {CKA_CLASS, &cls, sizeof cls},       {CKA_TOKEN, token ? &yes : &no, 1},
+        {CKA_PRIVATE, priv ? &yes : &no, 1}, {CKA_LABEL, (void *)(uintptr_t)label, strlen(label)},
         {CKA_VALUE, "payload", 7},
     };
     CK_OBJECT_HANDLE h;
@@ -89,10 +87,10 @@ START_TEST(get_attribute_value_keeps_looping)
     h_ec_pair(s, "P-256", "k", &pub, &priv);
     CK_BYTE small[2], label[16], params[16];
     CK_ATTRIBUTE t[] = {
-        {CKA_VALUE, NULL, 0},            /* sensitive */
-        {CKA_LABEL, label, sizeof label}, /* fine */
-        {CKA_MODULUS, NULL, 0},          /* not an EC attribute */
-        {CKA_EC_POINT, small, sizeof small}, /* too small */
+        {CKA_VALUE, NULL, 0},                   /* sensitive */
+        {CKA_LABEL, label, sizeof label},       /* fine */
+        {CKA_MODULUS, NULL, 0},                 /* not an EC attribute */
+        {CKA_EC_POINT, small, sizeof small},    /* too small */
         {CKA_EC_PARAMS, params, sizeof params}, /* fine, after the errors */
     };
     CK_RV rv = p11->C_GetAttributeValue(s, priv, t, 5);
@@ -147,9 +145,8 @@ START_TEST(private_key_exposes_public_parts)
     ck_assert_uint_eq(p11->C_GetAttributeValue(s, rpriv, &d, 1), CKR_ATTRIBUTE_SENSITIVE);
     /* Generated keys: local, always sensitive, never extractable. */
     CK_BBOOL local = 0, as = 0, ne = 0;
-    CK_ATTRIBUTE f[] = {{CKA_LOCAL, &local, 1},
-                        {CKA_ALWAYS_SENSITIVE, &as, 1},
-                        {CKA_NEVER_EXTRACTABLE, &ne, 1}};
+    CK_ATTRIBUTE f[] = {
+        {CKA_LOCAL, &local, 1}, {CKA_ALWAYS_SENSITIVE, &as, 1}, {CKA_NEVER_EXTRACTABLE, &ne, 1}};
     ck_assert_uint_eq(p11->C_GetAttributeValue(s, priv, f, 3), CKR_OK);
     ck_assert(local && as && ne);
     CK_BYTE uid[64];
@@ -280,15 +277,19 @@ START_TEST(import_private_keys)
     CK_SLOT_ID slot = h_token("imp");
     CK_SESSION_HANDLE s = h_session(slot, true, true);
     /* A fixed P-256 scalar; the public point is computed by the token. */
-    static const CK_BYTE scalar[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-                                       17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+    static const CK_BYTE scalar[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
+                                       12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+                                       23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
     static const CK_BYTE oid[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
     CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
     CK_KEY_TYPE kt = CKK_EC;
     CK_ATTRIBUTE t[] = {
-        {CKA_CLASS, &cls, sizeof cls},   {CKA_KEY_TYPE, &kt, sizeof kt},
-        {CKA_TOKEN, &yes, 1},            {CKA_EC_PARAMS, (void *)(uintptr_t)oid, sizeof oid},
-        {CKA_VALUE, (void *)(uintptr_t)scalar, sizeof scalar}, {CKA_LABEL, "imported", 8},
+        {CKA_CLASS, &cls, sizeof cls},
+        {CKA_KEY_TYPE, &kt, sizeof kt},
+        {CKA_TOKEN, &yes, 1},
+        {CKA_EC_PARAMS, (void *)(uintptr_t)oid, sizeof oid},
+        {CKA_VALUE, (void *)(uintptr_t)scalar, sizeof scalar},
+        {CKA_LABEL, "imported", 8},
     };
     CK_OBJECT_HANDLE h;
     ck_assert_uint_eq(p11->C_CreateObject(s, t, 6, &h), CKR_OK);
@@ -325,7 +326,8 @@ START_TEST(copy_is_no_oracle_for_sensitive_values)
     CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
     CK_KEY_TYPE kt = CKK_AES;
     CK_BYTE key[16] = "0123456789abcdef", guess[16] = "0123456789abcdeX";
-    CK_ATTRIBUTE t[] = {{CKA_CLASS, &cls, sizeof cls}, {CKA_KEY_TYPE, &kt, sizeof kt},
+    CK_ATTRIBUTE t[] = {{CKA_CLASS, &cls, sizeof cls},
+                        {CKA_KEY_TYPE, &kt, sizeof kt},
                         {CKA_VALUE, key, sizeof key}};
     CK_OBJECT_HANDLE h, c;
     ck_assert_uint_eq(p11->C_CreateObject(s, t, 3, &h), CKR_OK);
@@ -349,9 +351,9 @@ START_TEST(public_certificates_token_rules)
     h_ec_pair(s, "P-256", "dev", &pub, &priv); /* CKA_ID "dev" */
     CK_OBJECT_CLASS cc = CKO_CERTIFICATE;
     CK_CERTIFICATE_TYPE x509 = CKC_X_509;
-    CK_ATTRIBUTE ct[] = {{CKA_CLASS, &cc, sizeof cc},     {CKA_CERTIFICATE_TYPE, &x509, sizeof x509},
-                         {CKA_TOKEN, &yes, 1},            {CKA_ID, "dev", 3},
-                         {CKA_SUBJECT, "\x30\x00", 2},     {CKA_VALUE, "\x30\x03\x02\x01\x01", 5}};
+    CK_ATTRIBUTE ct[] = {{CKA_CLASS, &cc, sizeof cc},  {CKA_CERTIFICATE_TYPE, &x509, sizeof x509},
+                         {CKA_TOKEN, &yes, 1},         {CKA_ID, "dev", 3},
+                         {CKA_SUBJECT, "\x30\x00", 2}, {CKA_VALUE, "\x30\x03\x02\x01\x01", 5}};
     ck_assert_uint_eq(p11->C_CreateObject(s, ct, 6, &cert), CKR_OK);
     ck_assert_uint_eq(p11->C_Logout(s), CKR_OK);
     CK_ATTRIBUTE by_id = {CKA_ID, "dev", 3};

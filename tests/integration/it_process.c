@@ -160,8 +160,8 @@ START_TEST(login_does_not_block_other_threads)
     /* C_SetPIN derives twice (old and new PIN): also without the lock. */
     signed_during_login = 0;
     in_login = 1;
-    ck_assert_uint_eq(p11->C_SetPIN(other, (CK_UTF8CHAR_PTR)USER_PIN, 4, (CK_UTF8CHAR_PTR) "5678", 4),
-                      CKR_OK);
+    ck_assert_uint_eq(
+        p11->C_SetPIN(other, (CK_UTF8CHAR_PTR)USER_PIN, 4, (CK_UTF8CHAR_PTR) "5678", 4), CKR_OK);
     in_login = 0;
     stop_signing = 1;
     pthread_join(th, NULL);
@@ -235,7 +235,8 @@ START_TEST(other_process_changes_seen_at_next_find)
     if (pid == 0) {
         if (p11->C_Initialize(NULL) != CKR_OK) _exit(2);
         CK_SESSION_HANDLE cs;
-        if (p11->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &cs) != CKR_OK)
+        if (p11->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &cs) !=
+            CKR_OK)
             _exit(3);
         if (p11->C_Login(cs, CKU_USER, (CK_UTF8CHAR_PTR)USER_PIN, 4) != CKR_OK) _exit(4);
         CK_OBJECT_CLASS cls = CKO_DATA;
@@ -258,7 +259,8 @@ START_TEST(other_process_changes_seen_at_next_find)
     if (pid == 0) {
         if (p11->C_Initialize(NULL) != CKR_OK) _exit(2);
         CK_SESSION_HANDLE cs;
-        if (p11->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &cs) != CKR_OK)
+        if (p11->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &cs) !=
+            CKR_OK)
             _exit(3);
         if (p11->C_Login(cs, CKU_USER, (CK_UTF8CHAR_PTR)USER_PIN, 4) != CKR_OK) _exit(4);
         CK_ATTRIBUTE t = {CKA_LABEL, "from-child", 10};

@@ -265,8 +265,10 @@ START_TEST(hkdf_rfc5869_case1)
     CK_SESSION_HANDLE s = h_session(h_token("hkdf"), true, true);
     CK_BYTE ikm[22], salt[13], info[10];
     memset(ikm, 0x0b, sizeof ikm);
-    for (int i = 0; i < 13; i++) salt[i] = (CK_BYTE)i;
-    for (int i = 0; i < 10; i++) info[i] = (CK_BYTE)(0xf0 + i);
+    for (int i = 0; i < 13; i++)
+        salt[i] = (CK_BYTE)i;
+    for (int i = 0; i < 10; i++)
+        info[i] = (CK_BYTE)(0xf0 + i);
     static const CK_BYTE okm[42] = {
         0x3c, 0xb2, 0x5f, 0x25, 0xfa, 0xac, 0xd5, 0x7a, 0x90, 0x43, 0x4f, 0x64, 0xd0, 0x36,
         0x2f, 0x2a, 0x2d, 0x2d, 0x0a, 0x90, 0xcf, 0x1a, 0x5a, 0x4c, 0x5d, 0xb0, 0x2d, 0x56,
@@ -279,8 +281,8 @@ START_TEST(hkdf_rfc5869_case1)
                          {CKA_DERIVE, &yes, 1}};
     CK_OBJECT_HANDLE base;
     ck_assert_uint_eq(p11->C_CreateObject(s, bt, 4, &base), CKR_OK);
-    CK_HKDF_PARAMS hp = {CK_TRUE, CK_TRUE, CKM_SHA256, CKF_HKDF_SALT_DATA, salt, sizeof salt,
-                         CK_INVALID_HANDLE, info, sizeof info};
+    CK_HKDF_PARAMS hp = {CK_TRUE,     CK_TRUE,           CKM_SHA256, CKF_HKDF_SALT_DATA, salt,
+                         sizeof salt, CK_INVALID_HANDLE, info,       sizeof info};
     CK_MECHANISM m = {CKM_HKDF_DATA, &hp, sizeof hp};
     CK_ULONG len = sizeof okm;
     CK_ATTRIBUTE t[] = {{CKA_CLASS, &dc, sizeof dc}, {CKA_VALUE_LEN, &len, sizeof len}};

@@ -25,13 +25,13 @@ static CK_FUNCTION_LIST *p11;
 static CK_SLOT_ID slot;
 static const char *pin = "1234";
 
-#define CHECK(call)                                                                       \
-    do {                                                                                  \
-        CK_RV rv_ = (call);                                                               \
-        if (rv_ != CKR_OK) {                                                              \
-            fprintf(stderr, "%s:%d: %s -> 0x%lx\n", __FILE__, __LINE__, #call, rv_);      \
-            exit(2);                                                                      \
-        }                                                                                 \
+#define CHECK(call)                                                                                \
+    do {                                                                                           \
+        CK_RV rv_ = (call);                                                                        \
+        if (rv_ != CKR_OK) {                                                                       \
+            fprintf(stderr, "%s:%d: %s -> 0x%lx\n", __FILE__, __LINE__, #call, rv_);               \
+            exit(2);                                                                               \
+        }                                                                                          \
     } while (0)
 
 static CK_SESSION_HANDLE
@@ -86,8 +86,10 @@ adopt(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE live[8])
     CHECK(p11->C_FindObjects(s, h, 64, &n));
     CHECK(p11->C_FindObjectsFinal(s));
     for (CK_ULONG i = 0; i < n; i++) {
-        if (i < 8) live[i] = h[i];
-        else CHECK(p11->C_DestroyObject(s, h[i]));
+        if (i < 8)
+            live[i] = h[i];
+        else
+            CHECK(p11->C_DestroyObject(s, h[i]));
     }
 }
 
@@ -103,11 +105,13 @@ worker(unsigned seed)
     for (;;) {
         int i = rand() % 8;
         k++;
-        if (live[i] == 0) live[i] = create(s, k, rand() & 1);
+        if (live[i] == 0)
+            live[i] = create(s, k, rand() & 1);
         else if (rand() % 3 == 0) {
             CHECK(p11->C_DestroyObject(s, live[i]));
             live[i] = 0;
-        } else set_version(s, live[i], k);
+        } else
+            set_version(s, live[i], k);
     }
 }
 

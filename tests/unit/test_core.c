@@ -1447,8 +1447,7 @@ START_TEST(test_profiles)
     CK_ULONG pid = CKP_BASELINE_PROVIDER;
     CK_ATTRIBUTE make[] = {A(CKA_CLASS, prof), A(CKA_PROFILE_ID, pid)};
     CK_OBJECT_HANDLE o;
-    ck_assert_rv(manage_create(lib, sess(lib, h), aset(make, 2), &o),
-                 CKR_ATTRIBUTE_VALUE_INVALID);
+    ck_assert_rv(manage_create(lib, sess(lib, h), aset(make, 2), &o), CKR_ATTRIBUTE_VALUE_INVALID);
 }
 END_TEST
 

@@ -1133,9 +1133,11 @@ gen_bump_file(const char *dir)
     ck_assert_ptr_nonnull(f);
     ck_assert_uint_eq(fread(v, 1, 8, f), 8);
     uint64_t g = 0;
-    for (int i = 0; i < 8; i++) g = g << 8 | v[i];
+    for (int i = 0; i < 8; i++)
+        g = g << 8 | v[i];
     g++;
-    for (int i = 7; i >= 0; i--, g >>= 8) v[i] = (uint8_t)g;
+    for (int i = 7; i >= 0; i--, g >>= 8)
+        v[i] = (uint8_t)g;
     rewind(f);
     ck_assert_uint_eq(fwrite(v, 1, 8, f), 8);
     fclose(f);

@@ -16,7 +16,8 @@ START_TEST(ct_eq_compares)
     ck_assert_int_eq(ct_eq("xbcd", "abcd", 4), 0);
     ck_assert_int_eq(ct_eq("", "", 0), 1);
     unsigned char a[256], b[256];
-    for (int i = 0; i < 256; i++) a[i] = b[i] = (unsigned char)i;
+    for (int i = 0; i < 256; i++)
+        a[i] = b[i] = (unsigned char)i;
     for (int i = 0; i < 256; i++) {
         b[i] ^= 0x80;
         ck_assert_int_eq(ct_eq(a, b, sizeof a), 0);
@@ -31,7 +32,8 @@ START_TEST(wipe_zeroes)
     unsigned char s[16];
     memset(s, 0xaa, sizeof s);
     wipe(s, sizeof s);
-    for (size_t i = 0; i < sizeof s; i++) ck_assert_int_eq(s[i], 0);
+    for (size_t i = 0; i < sizeof s; i++)
+        ck_assert_int_eq(s[i], 0);
     wipe(NULL, 0);
     wipe_free(NULL, 10);
     wipe_free(malloc(8), 8);
@@ -46,7 +48,8 @@ START_TEST(buf_round_trip)
     buf_put_u32(&b, 0xdeadbeef);
     buf_put_u64(&b, 0x0102030405060708ull);
     buf_put_lv(&b, "hello", 5);
-    for (int i = 0; i < 100; i++) buf_put(&b, "growgrowgrow", 12); /* forces growth */
+    for (int i = 0; i < 100; i++)
+        buf_put(&b, "growgrowgrow", 12); /* forces growth */
     ck_assert_int_eq(buf_finish(&b), 0);
     struct rd r;
     rd_init(&r, b.data, b.len);
@@ -189,9 +192,8 @@ START_TEST(conf_parses_and_rejects)
     ck_assert_uint_eq(c.max_pin_failures, 10);
     ck_assert_uint_eq(c.kdf_target_ms, 100);
     ck_assert_str_eq(c.store, CONF_DEFAULT_STORE);
-    ck_assert_int_eq(conf_parse(&c, "# comment\n store = /tmp/x \nmax_pin_failures=3\n", err,
-                                sizeof err),
-                     0);
+    ck_assert_int_eq(
+        conf_parse(&c, "# comment\n store = /tmp/x \nmax_pin_failures=3\n", err, sizeof err), 0);
     ck_assert_str_eq(c.store, "/tmp/x");
     ck_assert_uint_eq(c.max_pin_failures, 3);
     ck_assert_int_eq(conf_parse(&c, "bogus = 1\n", err, sizeof err), -1);
