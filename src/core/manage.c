@@ -269,6 +269,17 @@ key_check(const struct mech_desc *d, enum op_kind kind, struct object *o)
 }
 
 CK_RV
+manage_key_usable(struct library *lib, struct session *s, enum op_kind kind, CK_MECHANISM_TYPE mech,
+                  CK_OBJECT_HANDLE hkey)
+{
+    if (kind == OP_DIGEST) return CKR_OK;
+    const struct mech_desc *d = mech_find(mech);
+    struct object *o = library_obj_lookup(lib, s, hkey);
+    if (d == NULL || o == NULL) return CKR_KEY_HANDLE_INVALID;
+    return key_check(d, kind, o);
+}
+
+CK_RV
 manage_op_init(struct library *lib, struct session *s, enum op_kind kind, const CK_MECHANISM *m,
                CK_OBJECT_HANDLE hkey)
 {
@@ -294,7 +305,11 @@ manage_op_init(struct library *lib, struct session *s, enum op_kind kind, const 
     rv = mech_op_new(d, fn, m, key, &mop);
     mech_key_unref(key);
     if (rv == CKR_OK) rv = op_new_take(kind, mop, &s->ops[kind]);
-    if (rv == CKR_OK) s->ops[kind]->needs_auth = always_auth;
+    if (rv == CKR_OK) {
+        s->ops[kind]->needs_auth = s->ops[kind]->always_auth = always_auth;
+        s->ops[kind]->key = kind == OP_DIGEST ? CK_INVALID_HANDLE : hkey;
+        s->ops[kind]->mech = m->mechanism;
+    }
     return rv;
 }
 

@@ -40,6 +40,13 @@ CK_RV manage_gen_publish(struct library *lib, struct session *s, struct attr_set
 CK_RV manage_op_init(struct library *lib, struct session *s, enum op_kind kind,
                      const CK_MECHANISM *m, CK_OBJECT_HANDLE hkey);
 
+/* Whether the key object an operation was started with may still do it:
+ * it exists, the session sees it, and its type, purpose attribute and
+ * allowed mechanisms still fit (C_SetOperationState). CKR_OK, or the code
+ * manage_op_init() would give. */
+CK_RV manage_key_usable(struct library *lib, struct session *s, enum op_kind kind,
+                        CK_MECHANISM_TYPE mech, CK_OBJECT_HANDLE hkey);
+
 /* The last step of every creation path: give a checked attribute set its
  * CKA_UNIQUE_ID, check the session may hold it, persist it if it is a token
  * object, and publish it. attrs is taken. */

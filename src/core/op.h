@@ -41,6 +41,9 @@ struct op {
     /* The key has CKA_ALWAYS_AUTHENTICATE: the next step needs a
      * C_Login(CKU_CONTEXT_SPECIFIC) first (§5.6.8). */
     bool needs_auth;
+    bool always_auth;     /* the key requires that for every use */
+    CK_OBJECT_HANDLE key; /* the key object, CK_INVALID_HANDLE for digests */
+    CK_MECHANISM_TYPE mech;
 };
 
 enum mech_fn op_kind_fn(enum op_kind kind);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/manage.h"
 #include "mech/prim.h"
 #include "util/wipe.h"
 
@@ -15,6 +16,8 @@ struct opstate_kept {
     uint8_t id[OPSTATE_ID];
     enum op_kind kind;
     bool multipart;
+    CK_OBJECT_HANDLE key;
+    CK_MECHANISM_TYPE mech;
     struct token *tok;
     struct mech_op *mop;
 };
@@ -58,7 +61,9 @@ opstate_collect(const struct session *s, size_t *n)
         const struct op *op = s->ops[k];
         if (op == NULL) continue;
         if (k != OP_DIGEST && k != OP_SIGN && k != OP_VERIFY) return CKR_STATE_UNSAVEABLE;
-        if (op->has_pending || op->needs_auth) return CKR_STATE_UNSAVEABLE;
+        /* A CKA_ALWAYS_AUTHENTICATE key allows one use per login: a copy
+         * of its operation would be a second use. */
+        if (op->has_pending || op->needs_auth || op->always_auth) return CKR_STATE_UNSAVEABLE;
         (*n)++;
     }
     return *n ? CKR_OK : CKR_OPERATION_NOT_INITIALIZED;
@@ -80,6 +85,8 @@ opstate_keep(struct library *lib, struct session *s, const struct op *op, uint8_
     memcpy(k->id, id, OPSTATE_ID);
     k->kind = op->kind;
     k->multipart = op->multipart;
+    k->key = op->key;
+    k->mech = op->mech;
     k->tok = s->tok;
     k->mop = copy;
     return CKR_OK;
@@ -121,12 +128,15 @@ opstate_find(struct library *lib, const uint8_t id[OPSTATE_ID])
     return NULL;
 }
 
-/* May this session continue that operation? A keyed one needs the user. */
+/* May this session continue that operation? A keyed one needs the user,
+ * and its key object must still allow it (not destroyed, not changed). */
 static bool
-opstate_fits(const struct session *s, const struct opstate_kept *k)
+opstate_fits(struct library *lib, struct session *s, const struct opstate_kept *k)
 {
     if (k->tok != s->tok) return false;
-    return k->kind == OP_DIGEST || s->tok->user == CKU_USER;
+    if (k->kind == OP_DIGEST) return true;
+    return s->tok->user == CKU_USER &&
+           manage_key_usable(lib, s, k->kind, k->mech, k->key) == CKR_OK;
 }
 
 CK_RV
@@ -146,11 +156,15 @@ opstate_restore(struct library *lib, struct session *s, const CK_BYTE *in, CK_UL
         struct mech_op *copy = NULL;
         rv = CKR_SAVED_STATE_INVALID;
         if (k == NULL || k->kind != (enum op_kind)e[0] || fresh[k->kind] != NULL) break;
-        if (!opstate_fits(s, k)) break;
+        if (!opstate_fits(lib, s, k)) break;
         rv = mech_op_dup(k->mop, &copy);
         if (rv == CKR_STATE_UNSAVEABLE) rv = CKR_SAVED_STATE_INVALID;
         if (rv == CKR_OK) rv = op_new_take(k->kind, copy, &fresh[k->kind]);
-        if (rv == CKR_OK) fresh[k->kind]->multipart = k->multipart;
+        if (rv == CKR_OK) {
+            fresh[k->kind]->multipart = k->multipart;
+            fresh[k->kind]->key = k->key;
+            fresh[k->kind]->mech = k->mech;
+        }
     }
     /* All or nothing: the session's operations change only on success. */
     for (int k = 0; k < OP_KINDS; k++) {

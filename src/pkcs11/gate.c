@@ -23,6 +23,10 @@ static unsigned long gate_epoch; /* bumped by every successful C_Initialize */
 /* Calls working without the lock. Atomic: a call that has nothing left to
  * do under the lock ends without taking it again. */
 static atomic_uint gate_inflight;
+/* A C_Finalize is between its first check and the end of its teardown
+ * (it drops the lock while in-flight calls finish). Guarded by
+ * gate_os_mutex: C_Initialize waits for it, a second C_Finalize fails. */
+static bool gate_finalizing;
 static struct library *gate_stale; /* a library inherited across fork() */
 static pthread_once_t gate_once = PTHREAD_ONCE_INIT;
 
@@ -66,12 +70,12 @@ atfork_child(void)
         gate_stale = gate_lib;
         gate_lib = NULL;
     }
-    if (gate_use_app) {
-        gate_app.UnlockMutex(gate_app_mutex);
-    } else {
-        pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
-        gate_os_mutex = fresh;
-    }
+    gate_finalizing = false; /* a finalizing thread did not come along */
+    if (gate_use_app) gate_app.UnlockMutex(gate_app_mutex);
+    /* Held by the prepare handler, or by another thread of the parent in
+     * C_Initialize or C_Finalize: either way nobody here will unlock it. */
+    pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+    gate_os_mutex = fresh;
 }
 
 static void teardown(struct library *lib);
@@ -153,6 +157,12 @@ gate_initialize(const CK_C_INITIALIZE_ARGS *args)
     /* Initialization itself is serialized by the OS mutex, whatever the
      * application chose for later calls. */
     pthread_mutex_lock(&gate_os_mutex);
+    while (gate_finalizing) {
+        pthread_mutex_unlock(&gate_os_mutex);
+        struct timespec ts = {0, 1000000L};
+        nanosleep(&ts, NULL);
+        pthread_mutex_lock(&gate_os_mutex);
+    }
     if (gate_lib != NULL) {
         pthread_mutex_unlock(&gate_os_mutex);
         return CKR_CRYPTOKI_ALREADY_INITIALIZED;
@@ -184,11 +194,12 @@ gate_initialize(const CK_C_INITIALIZE_ARGS *args)
 CK_RV
 gate_finalize(void)
 {
+    pthread_mutex_lock(&gate_os_mutex);
+    bool busy = gate_finalizing || gate_lib == NULL;
+    gate_finalizing = !busy || gate_finalizing;
+    pthread_mutex_unlock(&gate_os_mutex);
+    if (busy) return CKR_CRYPTOKI_NOT_INITIALIZED;
     lock_take();
-    if (gate_lib == NULL) {
-        lock_drop();
-        return CKR_CRYPTOKI_NOT_INITIALIZED;
-    }
     struct library *lib = gate_lib;
     gate_lib = NULL; /* new calls fail; calls working unlocked finish */
     while (atomic_load(&gate_inflight) > 0) {
@@ -206,6 +217,9 @@ gate_finalize(void)
         gate_app_mutex = NULL;
         gate_app.DestroyMutex(m);
     }
+    pthread_mutex_lock(&gate_os_mutex);
+    gate_finalizing = false;
+    pthread_mutex_unlock(&gate_os_mutex);
     return CKR_OK;
 }
 

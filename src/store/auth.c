@@ -425,6 +425,10 @@ store_tok_reinit(struct store_tok *t, const CK_UTF8CHAR *so_pin, CK_ULONG so_pin
     if (rv != CKR_OK) return rv;
     if ((rv = store_tok_begin(t)) != CKR_OK) return rv;
     if ((rv = auth_verify(t, &nh, HDR_SO, so_pin, so_pin_len, mk, true)) != CKR_OK) goto out;
+    /* Other processes stop trusting their cached index and header before
+     * the first record goes (a crash midway must not leave them a listing
+     * of records that no longer exist). */
+    if ((rv = t->s->ops->gen_bump(t->bt, &gen)) != CKR_OK) goto out;
     /* Records first: a crash midway leaves the old token with fewer records,
      * never a new master key next to records it cannot open. */
     if ((rv = store_tok_purge_inlock(t)) != CKR_OK) goto out;

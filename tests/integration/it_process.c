@@ -217,6 +217,96 @@ START_TEST(finalize_during_unlocked_work)
 }
 END_TEST
 
+/* Mutex callbacks that keep count: each mutex created is destroyed once. */
+static pthread_mutex_t mx_book = PTHREAD_MUTEX_INITIALIZER;
+static int mx_live, mx_bad;
+
+static CK_RV
+mx_create(void **m)
+{
+    pthread_mutex_t *p = malloc(sizeof *p);
+    if (p == NULL) return CKR_HOST_MEMORY;
+    pthread_mutex_init(p, NULL);
+    pthread_mutex_lock(&mx_book);
+    mx_live++;
+    pthread_mutex_unlock(&mx_book);
+    *m = p;
+    return CKR_OK;
+}
+
+static CK_RV
+mx_destroy(void *m)
+{
+    pthread_mutex_lock(&mx_book);
+    if (pthread_mutex_destroy(m) != 0) mx_bad++; /* locked, or gone */
+    mx_live--;
+    pthread_mutex_unlock(&mx_book);
+    free(m);
+    return CKR_OK;
+}
+
+static CK_RV
+mx_lock(void *m)
+{
+    return pthread_mutex_lock(m) == 0 ? CKR_OK : CKR_GENERAL_ERROR;
+}
+
+static CK_RV
+mx_unlock(void *m)
+{
+    return pthread_mutex_unlock(m) == 0 ? CKR_OK : CKR_MUTEX_NOT_LOCKED;
+}
+
+struct init_job {
+    CK_C_INITIALIZE_ARGS *a;
+    CK_RV rv;
+};
+
+/* Keep calling C_Initialize until it is not "already initialized". */
+static void *
+initialize_when_free(void *arg)
+{
+    struct init_job *j = arg;
+    struct timespec ts = {0, 1000000L};
+    while ((j->rv = p11->C_Initialize(j->a)) == CKR_CRYPTOKI_ALREADY_INITIALIZED)
+        nanosleep(&ts, NULL);
+    return NULL;
+}
+
+/* C_Initialize from another thread while C_Finalize waits for unlocked
+ * work: it waits for the finalization to end, then starts a library whose
+ * mutex the old one's teardown does not touch. */
+START_TEST(initialize_waits_for_a_finalize_in_progress)
+{
+    CK_C_INITIALIZE_ARGS a = {0};
+    a.CreateMutex = mx_create;
+    a.DestroyMutex = mx_destroy;
+    a.LockMutex = mx_lock;
+    a.UnlockMutex = mx_unlock;
+    ck_assert_uint_eq(p11->C_Initialize(&a), CKR_OK);
+    CK_SLOT_ID slot = h_token("fin2");
+    struct gen_job g = {.s = h_session(slot, true, true)};
+    struct init_job in = {.a = &a};
+    pthread_t tg, ti;
+    ck_assert_int_eq(pthread_create(&tg, NULL, gen_rsa4096, &g), 0);
+    struct timespec ts = {0, 50 * 1000000L};
+    nanosleep(&ts, NULL);
+    ck_assert_int_eq(pthread_create(&ti, NULL, initialize_when_free, &in), 0);
+    ck_assert_uint_eq(p11->C_Finalize(NULL), CKR_OK);
+    pthread_join(tg, NULL);
+    pthread_join(ti, NULL);
+    ck_assert_uint_eq(g.rv, CKR_CRYPTOKI_NOT_INITIALIZED);
+    ck_assert_uint_eq(in.rv, CKR_OK);
+    /* The new library works with its own mutex. */
+    CK_SESSION_HANDLE s = h_session(slot, false, false);
+    ck_assert_uint_ne(s, CK_INVALID_HANDLE);
+    ck_assert_int_eq(mx_live, 1);
+    ck_assert_uint_eq(p11->C_Finalize(NULL), CKR_OK);
+    ck_assert_int_eq(mx_live, 0);
+    ck_assert_int_eq(mx_bad, 0);
+}
+END_TEST
+
 static CK_ULONG
 count_label(CK_SESSION_HANDLE s, const char *label)
 {
@@ -291,6 +381,7 @@ main(void)
     tcase_add_test(tc, other_process_changes_seen_at_next_find);
     tcase_add_test(tc, login_does_not_block_other_threads);
     tcase_add_test(tc, finalize_during_unlocked_work);
+    tcase_add_test(tc, initialize_waits_for_a_finalize_in_progress);
     suite_add_tcase(s, tc);
     return h_run(s) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -344,6 +344,50 @@ START_TEST(operation_state_duplicates_a_digest)
 }
 END_TEST
 
+/* A saved keyed operation stays tied to its key: restoring it after the
+ * key is destroyed fails, and an always-authenticate key's operation cannot
+ * be saved at all (a copy would be a second use of one login). */
+START_TEST(operation_state_follows_its_key)
+{
+    h_init();
+    CK_SLOT_ID slot = h_token("opkey");
+    CK_SESSION_HANDLE a = h_session(slot, true, true), b = h_session(slot, false, false);
+    CK_OBJECT_HANDLE pub, priv;
+    h_ec_pair(a, "P-256", "k", &pub, &priv);
+    CK_MECHANISM m = {CKM_ECDSA_SHA256, NULL, 0};
+    CK_BYTE st[512], sig[128];
+    CK_ULONG n = sizeof st, sl = sizeof sig;
+    ck_assert_uint_eq(p11->C_SignInit(a, &m, priv), CKR_OK);
+    ck_assert_uint_eq(p11->C_SignUpdate(a, (CK_BYTE_PTR) "ab", 2), CKR_OK);
+    ck_assert_uint_eq(p11->C_GetOperationState(a, st, &n), CKR_OK);
+    ck_assert_uint_eq(p11->C_SignFinal(a, sig, &sl), CKR_OK);
+    sl = sizeof sig;
+    /* While the key lives, the state carries on in another session. */
+    ck_assert_uint_eq(p11->C_SetOperationState(b, st, n, 0, 0), CKR_OK);
+    ck_assert_uint_eq(p11->C_SignUpdate(b, (CK_BYTE_PTR) "c", 1), CKR_OK);
+    ck_assert_uint_eq(p11->C_SignFinal(b, sig, &sl), CKR_OK);
+    ck_assert_uint_eq(p11->C_VerifyInit(a, &m, pub), CKR_OK);
+    ck_assert_uint_eq(p11->C_Verify(a, (CK_BYTE_PTR) "abc", 3, sig, sl), CKR_OK);
+    /* Once it is destroyed, the saved state is no longer valid. */
+    ck_assert_uint_eq(p11->C_DestroyObject(a, priv), CKR_OK);
+    ck_assert_uint_eq(p11->C_SetOperationState(b, st, n, 0, 0), CKR_SAVED_STATE_INVALID);
+    ck_assert_uint_eq(p11->C_SignUpdate(b, (CK_BYTE_PTR) "c", 1), CKR_OPERATION_NOT_INITIALIZED);
+
+    static const CK_BYTE oid[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+    CK_MECHANISM gen = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
+    CK_ATTRIBUTE pt[] = {{CKA_EC_PARAMS, (void *)(uintptr_t)oid, sizeof oid}};
+    CK_ATTRIBUTE kt[] = {{CKA_ALWAYS_AUTHENTICATE, &yes, 1}};
+    ck_assert_uint_eq(p11->C_GenerateKeyPair(a, &gen, pt, 1, kt, 1, &pub, &priv), CKR_OK);
+    ck_assert_uint_eq(p11->C_SignInit(a, &m, priv), CKR_OK);
+    ck_assert_uint_eq(p11->C_Login(a, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR_PTR)USER_PIN, 4), CKR_OK);
+    ck_assert_uint_eq(p11->C_SignUpdate(a, (CK_BYTE_PTR) "ab", 2), CKR_OK);
+    n = sizeof st;
+    ck_assert_uint_eq(p11->C_GetOperationState(a, st, &n), CKR_STATE_UNSAVEABLE);
+    sl = sizeof sig;
+    ck_assert_uint_eq(p11->C_SignFinal(a, sig, &sl), CKR_OK);
+}
+END_TEST
+
 START_TEST(sign_and_verify_recover_rsa)
 {
     h_init();
@@ -385,6 +429,7 @@ main(void)
     tcase_add_test(tc, ecdh_both_sides_agree);
     tcase_add_test(tc, hkdf_rfc5869_case1);
     tcase_add_test(tc, operation_state_duplicates_a_digest);
+    tcase_add_test(tc, operation_state_follows_its_key);
     tcase_add_test(tc, sign_and_verify_recover_rsa);
     suite_add_tcase(s, tc);
     return h_run(s) ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -1122,24 +1122,26 @@ END_TEST
 /* ---- file backend specifics ---- */
 
 /* What a writer that crashed after announcing its change left: the
- * generation moved. */
+ * generation moved. The file holds the counter and its complement. */
 static void
 gen_bump_file(const char *dir)
 {
     char p[PATH_MAX + 8];
-    uint8_t v[8] = {0};
+    uint8_t v[16] = {0};
     snprintf(p, sizeof p, "%s/gen", dir);
     FILE *f = fopen(p, "r+b");
     ck_assert_ptr_nonnull(f);
-    ck_assert_uint_eq(fread(v, 1, 8, f), 8);
+    ck_assert_uint_eq(fread(v, 1, 16, f), 16);
     uint64_t g = 0;
     for (int i = 0; i < 8; i++)
         g = g << 8 | v[i];
     g++;
-    for (int i = 7; i >= 0; i--, g >>= 8)
+    for (int i = 7; i >= 0; i--, g >>= 8) {
         v[i] = (uint8_t)g;
+        v[8 + i] = (uint8_t)~g;
+    }
     rewind(f);
-    ck_assert_uint_eq(fwrite(v, 1, 8, f), 8);
+    ck_assert_uint_eq(fwrite(v, 1, 16, f), 16);
     fclose(f);
 }
 
@@ -1211,11 +1213,31 @@ START_TEST(test_file_layout)
     snprintf(path, sizeof path, "%s/next_slot", cf.store);
     ck_assert_int_eq(stat(path, &st), 0);
     ck_assert_int_eq(st.st_size, 8);
-    /* A truncated generation file is an error, not a zero. */
+    /* The generation: counter and complement. A counter whose complement
+     * never matches is corrupt (a torn read would match on a reread). */
     snprintf(path, sizeof path, "%s/gen", dir);
-    ck_assert_int_eq(truncate(path, 4), 0);
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_size, 16);
+    uint64_t g0, g;
+    ck_assert_rv(store_tok_generation(t, &g0), CKR_OK);
+    FILE *f = fopen(path, "r+b");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fseek(f, 15, SEEK_SET), 0);
+    int last = fgetc(f);
+    ck_assert_int_ge(last, 0);
+    ck_assert_int_eq(fseek(f, 15, SEEK_SET), 0);
+    ck_assert_int_eq(fputc(last ^ 0x01, f), last ^ 0x01);
+    fclose(f);
     int saved = quiet_begin();
-    uint64_t g;
+    ck_assert_rv(store_tok_generation(t, &g), CKR_DEVICE_ERROR);
+    quiet_end(saved);
+    /* A store written before the complement: the 8-byte counter alone. */
+    ck_assert_int_eq(truncate(path, 8), 0);
+    ck_assert_rv(store_tok_generation(t, &g), CKR_OK);
+    ck_assert_uint_eq(g, g0);
+    /* A truncated generation file is an error, not a zero. */
+    ck_assert_int_eq(truncate(path, 4), 0);
+    saved = quiet_begin();
     ck_assert_rv(store_tok_generation(t, &g), CKR_DEVICE_ERROR);
     quiet_end(saved);
     store_close(s);

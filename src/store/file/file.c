@@ -586,11 +586,37 @@ file_sweep_tokens(int tfd)
     closedir(d);
 }
 
+/* The gen file: the counter, then its complement. A reader that meets a
+ * half-written bump sees them disagree and reads again, so it never takes
+ * a torn value (which could equal a future generation) for a real one.
+ * Stores written before the complement was added hold the 8 bytes only. */
+#define FILE_GEN_LEN 16
+
+static void
+file_gen_encode(uint8_t v[FILE_GEN_LEN], uint64_t gen)
+{
+    store_be64(v, gen);
+    store_be64(v + 8, ~gen);
+}
+
+/* The counter in n bytes of the gen file; false if torn or malformed. */
+static bool
+file_gen_decode(const uint8_t *v, size_t n, uint64_t *gen)
+{
+    if (n == 8) {
+        *gen = load_be64(v);
+        return true;
+    }
+    if (n != FILE_GEN_LEN || load_be64(v) != ~load_be64(v + 8)) return false;
+    *gen = load_be64(v);
+    return true;
+}
+
 static CK_RV
 file_gen_encode_put(const char *dir, uint64_t gen)
 {
-    uint8_t v[8];
-    store_be64(v, gen);
+    uint8_t v[FILE_GEN_LEN];
+    file_gen_encode(v, gen);
     return file_write_atomic(dir, "gen", v, sizeof v);
 }
 
@@ -751,44 +777,53 @@ file_hdr_put(struct store_btok *t, const uint8_t *p, size_t n)
 static CK_RV
 file_gen_get(struct store_btok *t, uint64_t *gen)
 {
-    uint8_t *p = NULL;
-    size_t n = 0;
-    CK_RV rv = file_read(t->dir, "gen", 8, &p, &n);
-    if (rv == CKR_OBJECT_HANDLE_INVALID) {
-        log_err("%s/gen: missing", t->dir);
-        rv = CKR_DEVICE_ERROR;
-    } else if (rv == CKR_OK && n != 8) {
-        log_err("%s/gen: bad length %zu", t->dir, n);
-        rv = CKR_DEVICE_ERROR;
+    /* A bump is one small pwrite() under the writer lock: a torn read is
+     * rare and the next one sees it whole. */
+    for (int tries = 0; tries < 100; tries++) {
+        uint8_t *p = NULL;
+        size_t n = 0;
+        CK_RV rv = file_read(t->dir, "gen", FILE_GEN_LEN, &p, &n);
+        if (rv == CKR_OBJECT_HANDLE_INVALID) {
+            log_err("%s/gen: missing", t->dir);
+            rv = CKR_DEVICE_ERROR;
+        }
+        bool whole = rv == CKR_OK && file_gen_decode(p, n, gen);
+        wipe_free(p, n);
+        if (rv != CKR_OK || whole) return rv;
+        if (n != 8 && n != FILE_GEN_LEN) break;
+        struct timespec ts = {0, 100000L};
+        nanosleep(&ts, NULL);
     }
-    if (rv == CKR_OK) *gen = load_be64(p);
-    wipe_free(p, n);
-    return rv;
+    log_err("%s/gen: malformed", t->dir);
+    return CKR_DEVICE_ERROR;
 }
 
 static CK_RV
 file_gen_bump(struct store_btok *t, uint64_t *gen)
 {
     char path[PATH_MAX];
-    uint8_t v[8];
+    uint8_t v[FILE_GEN_LEN];
     if (file_join(path, t->dir, "gen") != 0) return file_rv(ENAMETOOLONG, 1, "open", t->dir);
     /* In place, under the writer lock: no new inode, no rename, no fsync.
      * The generation only tells running processes that something changed;
-     * a reader racing with this write may see a torn value, which differs
-     * from what it knew and merely makes it rescan. After a power failure
-     * every process rebuilds its index anyway; the records it announces
-     * are durable already. */
+     * readers racing with this write detect a torn value by its complement
+     * (file_gen_decode). After a power failure every process rebuilds its
+     * index anyway; the records it announces are durable already. */
     int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) return file_rv(errno, 1, "open", path);
     CK_RV rv = CKR_OK;
+    uint64_t g;
     ssize_t n = pread(fd, v, sizeof v, 0);
-    if (n != (ssize_t)sizeof v) {
-        rv = n < 0 ? file_rv(errno, 0, "read", path) : CKR_DEVICE_ERROR;
-        if (n >= 0) log_err("%s: bad length %zd", path, n);
+    if (n < 0) {
+        rv = file_rv(errno, 0, "read", path);
         goto out;
     }
-    uint64_t g = load_be64(v) + 1;
-    store_be64(v, g);
+    if (!file_gen_decode(v, (size_t)n, &g)) { /* we hold the writer lock: not torn */
+        log_err("%s: malformed (%zd bytes)", path, n);
+        rv = CKR_DEVICE_ERROR;
+        goto out;
+    }
+    file_gen_encode(v, ++g);
     if (pwrite(fd, v, sizeof v, 0) != (ssize_t)sizeof v) {
         rv = file_rv(errno, 1, "write", path);
         goto out;
