@@ -37,9 +37,7 @@ static void
 case_read_only(struct cx *cx, const void *arg)
 {
     const struct ro_attr *ra = arg;
-    ct_init(cx);
-    CK_SESSION_HANDLE s = ct_open(cx, true);
-    ct_login(cx, s, CKU_USER);
+    CK_SESSION_HANDLE s = ct_user_session(cx);
     CK_OBJECT_HANDLE pub, priv;
     fx_ec_pair(cx, s, NULL, &pub, &priv);
     CK_ULONG ul = ra->value;
@@ -55,9 +53,7 @@ static void
 case_sensitive(struct cx *cx, const void *arg)
 {
     (void)arg;
-    ct_init(cx);
-    CK_SESSION_HANDLE s = ct_open(cx, true);
-    ct_login(cx, s, CKU_USER);
+    CK_SESSION_HANDLE s = ct_user_session(cx);
     CK_OBJECT_HANDLE pub, priv;
     fx_ec_pair(cx, s, NULL, &pub, &priv);
     ct_rv(cx, FN_C_SetAttributeValue, fx_set_bool(cx, s, priv, CKA_SENSITIVE, CK_FALSE),
@@ -74,9 +70,7 @@ static void
 case_extractable(struct cx *cx, const void *arg)
 {
     (void)arg;
-    ct_init(cx);
-    CK_SESSION_HANDLE s = ct_open(cx, true);
-    ct_login(cx, s, CKU_USER);
+    CK_SESSION_HANDLE s = ct_user_session(cx);
     CK_OBJECT_HANDLE k = fx_secret_object(cx, s, true, true);
     ct_rv(cx, FN_C_SetAttributeValue, fx_set_bool(cx, s, k, CKA_EXTRACTABLE, CK_FALSE), CKR_OK);
     ct_check(cx, fx_bool(cx, s, k, CKA_EXTRACTABLE) == CK_FALSE,
@@ -91,9 +85,7 @@ static void
 case_copy_sensitive(struct cx *cx, const void *arg)
 {
     (void)arg;
-    ct_init(cx);
-    CK_SESSION_HANDLE s = ct_open(cx, true);
-    ct_login(cx, s, CKU_USER);
+    CK_SESSION_HANDLE s = ct_user_session(cx);
     CK_OBJECT_HANDLE k = fx_secret_object(cx, s, true, true), c;
     /* §4.1.3: "CKA_SENSITIVE attribute can be changed from CK_FALSE to
      * CK_TRUE during the course of a C_CopyObject operation, but not the
@@ -171,9 +163,7 @@ static void
 case_incomplete(struct cx *cx, const void *arg)
 {
     (void)arg;
-    ct_init(cx);
-    CK_SESSION_HANDLE s = ct_open(cx, true);
-    ct_login(cx, s, CKU_USER);
+    CK_SESSION_HANDLE s = ct_user_session(cx);
     CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
     CK_KEY_TYPE kt = CKK_GENERIC_SECRET;
     CK_ATTRIBUTE no_value[] = {
@@ -192,9 +182,7 @@ static void
 case_inconsistent(struct cx *cx, const void *arg)
 {
     (void)arg;
-    ct_init(cx);
-    CK_SESSION_HANDLE s = ct_open(cx, true);
-    ct_login(cx, s, CKU_USER);
+    CK_SESSION_HANDLE s = ct_user_session(cx);
     ct_need_mech(cx, CKM_EC_KEY_PAIR_GEN, CKF_GENERATE_KEY_PAIR);
     CK_MECHANISM m = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
     CK_BYTE oid[sizeof fx_p256_oid];
@@ -269,9 +257,7 @@ static void
 case_create_read_only(struct cx *cx, const void *arg)
 {
     (void)arg;
-    ct_init(cx);
-    CK_SESSION_HANDLE s = ct_open(cx, true);
-    ct_login(cx, s, CKU_USER);
+    CK_SESSION_HANDLE s = ct_user_session(cx);
     CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
     CK_KEY_TYPE kt = CKK_GENERIC_SECRET;
     CK_BYTE v[32] = {1};

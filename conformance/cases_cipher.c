@@ -85,9 +85,7 @@ static void
 case_cipher_keys(struct cx *cx, const void *arg)
 {
     (void)arg;
-    ct_init(cx);
-    CK_SESSION_HANDLE s = ct_open(cx, true);
-    ct_login(cx, s, CKU_USER);
+    CK_SESSION_HANDLE s = ct_user_session(cx);
     ct_need_mech(cx, CKM_AES_GCM, CKF_ENCRYPT);
     CK_GCM_PARAMS gp = {iv12, sizeof iv12, 96, NULL, 0, 128};
     CK_MECHANISM m = {CKM_AES_GCM, &gp, sizeof gp};
@@ -144,9 +142,7 @@ static void
 case_rsa_encrypt(struct cx *cx, const void *arg)
 {
     (void)arg;
-    ct_init(cx);
-    CK_SESSION_HANDLE s = ct_open(cx, true);
-    ct_login(cx, s, CKU_USER);
+    CK_SESSION_HANDLE s = ct_user_session(cx);
     ct_need_mech(cx, CKM_RSA_PKCS, CKF_ENCRYPT | CKF_DECRYPT);
     CK_OBJECT_HANDLE pub, priv;
     fx_rsa_pair(cx, s, NULL, &pub, &priv);

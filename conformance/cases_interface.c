@@ -165,9 +165,7 @@ case_fork(struct cx *cx, const void *arg)
     (void)arg;
     if (cx->iface != NULL && (cx->iface->flags & CKF_INTERFACE_FORK_SAFE))
         ct_skip(cx, "the interface is CKF_INTERFACE_FORK_SAFE: a child keeps its sessions");
-    ct_init(cx);
-    CK_SESSION_HANDLE s = ct_open(cx, true);
-    ct_login(cx, s, CKU_USER);
+    CK_SESSION_HANDLE s = ct_user_session(cx);
     CK_OBJECT_HANDLE pub, priv;
     fx_ec_pair(cx, s, NULL, &pub, &priv);
     ct_ok(cx, FN_C_SignInit, cx->p->C_SignInit(s, &fx_ecdsa, priv));

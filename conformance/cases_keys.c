@@ -15,9 +15,7 @@ static void
 case_key_origin(struct cx *cx, const void *arg)
 {
     (void)arg;
-    ct_init(cx);
-    CK_SESSION_HANDLE s = ct_open(cx, true);
-    ct_login(cx, s, CKU_USER);
+    CK_SESSION_HANDLE s = ct_user_session(cx);
     CK_OBJECT_HANDLE pub, priv;
     fx_ec_pair(cx, s, NULL, &pub, &priv);
     /* 5.18.2: "The key objects created by a successful call to
@@ -45,9 +43,7 @@ static void
 case_keygen_args(struct cx *cx, const void *arg)
 {
     (void)arg;
-    ct_init(cx);
-    CK_SESSION_HANDLE s = ct_open(cx, true);
-    ct_login(cx, s, CKU_USER);
+    CK_SESSION_HANDLE s = ct_user_session(cx);
     ct_need_mech(cx, CKM_EC_KEY_PAIR_GEN, CKF_GENERATE_KEY_PAIR);
     CK_MECHANISM m = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
     CK_BYTE oid[sizeof fx_p256_oid];
@@ -76,9 +72,7 @@ static void
 case_wrap_unextractable(struct cx *cx, const void *arg)
 {
     (void)arg;
-    ct_init(cx);
-    CK_SESSION_HANDLE s = ct_open(cx, true);
-    ct_login(cx, s, CKU_USER);
+    CK_SESSION_HANDLE s = ct_user_session(cx);
     ct_need_mech(cx, CKM_AES_KEY_WRAP, CKF_WRAP);
     CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
     CK_KEY_TYPE kt = CKK_AES;
@@ -122,9 +116,7 @@ case_message_encrypt(struct cx *cx, const void *arg)
 {
     (void)arg;
     ct_need_v3(cx);
-    ct_init(cx);
-    CK_SESSION_HANDLE s = ct_open(cx, true);
-    ct_login(cx, s, CKU_USER);
+    CK_SESSION_HANDLE s = ct_user_session(cx);
     ct_need_mech(cx, CKM_AES_GCM, CKF_ENCRYPT);
     CK_OBJECT_HANDLE k = fx_aes_key(cx, s, NULL);
     CK_BYTE iv[12] = {9}, tag[16];
@@ -153,9 +145,7 @@ case_message_sign(struct cx *cx, const void *arg)
 {
     (void)arg;
     ct_need_v3(cx);
-    ct_init(cx);
-    CK_SESSION_HANDLE s = ct_open(cx, true);
-    ct_login(cx, s, CKU_USER);
+    CK_SESSION_HANDLE s = ct_user_session(cx);
     ct_need_mech(cx, CKM_SHA256_HMAC, CKF_SIGN);
     CK_OBJECT_HANDLE k = fx_hmac_key(cx, s, NULL);
     CK_RV rv = cx->p->C_MessageSignInit(s, &fx_hmac, k);

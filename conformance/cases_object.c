@@ -20,9 +20,7 @@ static void
 case_gav_mixed(struct cx *cx, const void *arg)
 {
     (void)arg;
-    ct_init(cx);
-    CK_SESSION_HANDLE s = ct_open(cx, true);
-    ct_login(cx, s, CKU_USER);
+    CK_SESSION_HANDLE s = ct_user_session(cx);
     CK_OBJECT_HANDLE pub, priv;
     fx_ec_pair(cx, s, NULL, &pub, &priv);
     CK_BYTE value[128], modulus[512], params[1], unknown[16];
@@ -60,9 +58,7 @@ static void
 case_gav_each(struct cx *cx, const void *arg)
 {
     (void)arg;
-    ct_init(cx);
-    CK_SESSION_HANDLE s = ct_open(cx, true);
-    ct_login(cx, s, CKU_USER);
+    CK_SESSION_HANDLE s = ct_user_session(cx);
     CK_OBJECT_HANDLE pub, priv;
     fx_ec_pair(cx, s, NULL, &pub, &priv);
     CK_OBJECT_HANDLE d = fx_data(cx, s, false, false, "gav");
@@ -107,9 +103,7 @@ static void
 case_gav_unextractable(struct cx *cx, const void *arg)
 {
     (void)arg;
-    ct_init(cx);
-    CK_SESSION_HANDLE s = ct_open(cx, true);
-    ct_login(cx, s, CKU_USER);
+    CK_SESSION_HANDLE s = ct_user_session(cx);
     /* "cannot be revealed because the object is sensitive or unextractable" */
     CK_OBJECT_HANDLE k = fx_secret_object(cx, s, false, false);
     CK_BYTE v[64];

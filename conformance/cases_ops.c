@@ -61,9 +61,7 @@ case_without_init(struct cx *cx, const void *arg)
     const struct call *c = call_find(*f);
     if (c == NULL) ct_fail(cx, "no call for %s", fn_name(*f));
     if (fn_is_v3(*f)) ct_need_v3(cx);
-    ct_init(cx);
-    CK_SESSION_HANDLE s = ct_open(cx, true);
-    ct_login(cx, s, CKU_USER);
+    CK_SESSION_HANDLE s = ct_user_session(cx);
     struct call_args a = {.s = s, .slot = cx->slot, .obj = CK_INVALID_HANDLE};
     CK_RV rv = c->call(cx->p, &a);
     if (rv == CKR_FUNCTION_NOT_SUPPORTED) {
@@ -80,9 +78,7 @@ static void
 case_key_handles(struct cx *cx, const void *arg)
 {
     (void)arg;
-    ct_init(cx);
-    CK_SESSION_HANDLE s = ct_open(cx, true);
-    ct_login(cx, s, CKU_USER);
+    CK_SESSION_HANDLE s = ct_user_session(cx);
     ct_need_mech(cx, CKM_ECDSA, CKF_SIGN);
     CK_OBJECT_HANDLE pub, priv;
     fx_ec_pair(cx, s, NULL, &pub, &priv);
@@ -105,9 +101,7 @@ static void
 case_mech_invalid(struct cx *cx, const void *arg)
 {
     (void)arg;
-    ct_init(cx);
-    CK_SESSION_HANDLE s = ct_open(cx, true);
-    ct_login(cx, s, CKU_USER);
+    CK_SESSION_HANDLE s = ct_user_session(cx);
     CK_OBJECT_HANDLE pub, priv;
     fx_ec_pair(cx, s, NULL, &pub, &priv);
     CK_MECHANISM bogus = {BOGUS_MECH, NULL, 0};
@@ -230,9 +224,7 @@ case_null_cancels(struct cx *cx, const void *arg)
     const struct cancel_case *cc = arg;
     static CK_BYTE iv[16];
     static CK_MECHANISM cbc = {CKM_AES_CBC_PAD, iv, sizeof iv};
-    ct_init(cx);
-    CK_SESSION_HANDLE s = ct_open(cx, true);
-    ct_login(cx, s, CKU_USER);
+    CK_SESSION_HANDLE s = ct_user_session(cx);
     CK_MECHANISM *m = &fx_hmac;
     CK_OBJECT_HANDLE k = CK_INVALID_HANDLE;
     if (cc->init == FN_C_DigestInit) {

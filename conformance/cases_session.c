@@ -140,9 +140,7 @@ static void
 case_close_last_logs_out(struct cx *cx, const void *arg)
 {
     (void)arg;
-    ct_init(cx);
-    CK_SESSION_HANDLE s = ct_open(cx, true);
-    ct_login(cx, s, CKU_USER);
+    CK_SESSION_HANDLE s = ct_user_session(cx);
     ct_ok(cx, FN_C_CloseSession, cx->p->C_CloseSession(s));
     s = ct_open(cx, true);
     ct_check(cx, ct_state(cx, s) == CKS_RW_PUBLIC_SESSION,
@@ -159,9 +157,7 @@ case_session_cancel(struct cx *cx, const void *arg)
 {
     (void)arg;
     ct_need_v3(cx);
-    ct_init(cx);
-    CK_SESSION_HANDLE s = ct_open(cx, true);
-    ct_login(cx, s, CKU_USER);
+    CK_SESSION_HANDLE s = ct_user_session(cx);
     ct_need_mech(cx, CKM_SHA256_HMAC, CKF_SIGN);
     CK_OBJECT_HANDLE k = fx_hmac_key(cx, s, NULL);
     CK_BYTE data[16] = {0};

@@ -387,6 +387,15 @@ ct_open(struct cx *cx, bool rw)
     return ct_open_on(cx, cx->slot, rw);
 }
 
+CK_SESSION_HANDLE
+ct_user_session(struct cx *cx)
+{
+    ct_init(cx);
+    CK_SESSION_HANDLE s = ct_open(cx, true);
+    ct_login(cx, s, CKU_USER);
+    return s;
+}
+
 CK_SLOT_ID
 ct_new_token(struct cx *cx, const char *label)
 {

@@ -118,6 +118,9 @@ CK_SESSION_HANDLE ct_open_on(struct cx *cx, CK_SLOT_ID slot, bool rw);
 /* Log in as who (CKU_USER / CKU_SO) with the configured PIN. */
 void ct_login(struct cx *cx, CK_SESSION_HANDLE s, CK_USER_TYPE who);
 CK_RV ct_login_rv(struct cx *cx, CK_SESSION_HANDLE s, CK_USER_TYPE who);
+/* ct_init, a read-write session on our slot, and the user logged in: the
+ * start most cases share. */
+CK_SESSION_HANDLE ct_user_session(struct cx *cx);
 /* Skip the case unless the token lists mech with all of flags. */
 void ct_need_mech(struct cx *cx, CK_MECHANISM_TYPE mech, CK_FLAGS flags);
 bool ct_has_mech(struct cx *cx, CK_MECHANISM_TYPE mech, CK_FLAGS flags);

@@ -30,6 +30,15 @@ static bool gate_finalizing;
 static struct library *gate_stale; /* a library inherited across fork() */
 static pthread_once_t gate_once = PTHREAD_ONCE_INIT;
 
+/* A millisecond's wait while another thread finishes (C_Finalize waiting
+ * for in-flight calls, C_Initialize waiting for a C_Finalize). */
+static void
+gate_nap(void)
+{
+    struct timespec ts = {0, 1000000L};
+    nanosleep(&ts, NULL);
+}
+
 static void
 lock_take(void)
 {
@@ -159,8 +168,7 @@ gate_initialize(const CK_C_INITIALIZE_ARGS *args)
     pthread_mutex_lock(&gate_os_mutex);
     while (gate_finalizing) {
         pthread_mutex_unlock(&gate_os_mutex);
-        struct timespec ts = {0, 1000000L};
-        nanosleep(&ts, NULL);
+        gate_nap();
         pthread_mutex_lock(&gate_os_mutex);
     }
     if (gate_lib != NULL) {
@@ -204,8 +212,7 @@ gate_finalize(void)
     gate_lib = NULL; /* new calls fail; calls working unlocked finish */
     while (atomic_load(&gate_inflight) > 0) {
         lock_drop();
-        struct timespec ts = {0, 1000000L};
-        nanosleep(&ts, NULL);
+        gate_nap();
         lock_take();
     }
     teardown(lib);

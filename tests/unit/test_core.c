@@ -30,17 +30,12 @@
 #include "util/attr.h"
 #include "util/conf.h"
 
-#define ck_assert_rv(expr, want)                                                                   \
-    do {                                                                                           \
-        CK_RV got_ = (expr), want_ = (want);                                                       \
-        ck_assert_msg(got_ == want_, "%s: 0x%lx, expected 0x%lx", #expr, got_, want_);             \
-    } while (0)
+#include "unit.h"
 
 /* clang-format off */
 #define A(type, var) {(type), (void *)&(var), sizeof(var)}
 #define AN(type, ptr, len) {(type), (void *)(ptr), (len)}
 /* clang-format on */
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 static const CK_UTF8CHAR so_pin[] = "so-secret";
 static const CK_UTF8CHAR user_pin[] = "user-1234";
@@ -1933,27 +1928,6 @@ START_TEST(test_store_readonly)
                  CKR_TOKEN_WRITE_PROTECTED);
 }
 END_TEST
-
-/* Silence the expected integrity log lines. */
-static int
-quiet_begin(void)
-{
-    fflush(stderr);
-    int saved = dup(2), devnull = open("/dev/null", O_WRONLY);
-    ck_assert_int_ge(saved, 0);
-    ck_assert_int_ge(devnull, 0);
-    dup2(devnull, 2);
-    close(devnull);
-    return saved;
-}
-
-static void
-quiet_end(int saved)
-{
-    fflush(stderr);
-    dup2(saved, 2);
-    close(saved);
-}
 
 START_TEST(test_store_corrupt_record)
 {

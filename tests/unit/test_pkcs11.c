@@ -20,13 +20,7 @@
 #include "credtoken/pkcs11.h"
 #include "pkcs11/lists.h"
 
-#define ck_assert_rv(expr, want)                                                                   \
-    do {                                                                                           \
-        CK_RV got_ = (expr), want_ = (want);                                                       \
-        ck_assert_msg(got_ == want_, "%s: 0x%lx, expected 0x%lx", #expr, got_, want_);             \
-    } while (0)
-
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#include "unit.h"
 
 /* PKCS#11 3.0 §5.19: the last part of a multi-part message. */
 #ifndef CKF_END_OF_MESSAGE

@@ -27,13 +27,9 @@
 #include "util/conf.h"
 #include "util/wipe.h"
 
-enum { K_FILE = 0, K_MEM = 1 };
+#include "unit.h"
 
-#define ck_assert_rv(expr, want)                                                                   \
-    do {                                                                                           \
-        CK_RV got_ = (expr), want_ = (want);                                                       \
-        ck_assert_msg(got_ == want_, "%s: 0x%lx, expected 0x%lx", #expr, got_, want_);             \
-    } while (0)
+enum { K_FILE = 0, K_MEM = 1 };
 
 static char tmpdir[64];
 static struct conf cf;
@@ -724,27 +720,6 @@ probe_hdr(const struct raw *r)
     ck_assert(!store_tok_unlocked(r->t));
     CK_RV rv2 = store_tok_info(r->t, &inf);
     return rv2 == rv ? rv : CKR_OK; /* both must fail alike */
-}
-
-/* Silence the expected log lines (one per mutation) while fn runs. */
-static int
-quiet_begin(void)
-{
-    fflush(stderr);
-    int saved = dup(2), devnull = open("/dev/null", O_WRONLY);
-    ck_assert_int_ge(saved, 0);
-    ck_assert_int_ge(devnull, 0);
-    dup2(devnull, 2);
-    close(devnull);
-    return saved;
-}
-
-static void
-quiet_end(int saved)
-{
-    fflush(stderr);
-    dup2(saved, 2);
-    close(saved);
 }
 
 static void
