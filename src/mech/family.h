@@ -159,6 +159,10 @@ CK_RV rsa_key_generate(struct attr_set *pub, struct attr_set *priv);
 CK_RV ec_key_complete(CK_OBJECT_CLASS cls, struct attr_set *a);
 CK_RV ed_key_complete(CK_OBJECT_CLASS cls, struct attr_set *a);
 CK_RV rsa_key_complete(CK_OBJECT_CLASS cls, struct attr_set *a);
+/* The parts of an RSA private key pkey as attributes: all eight to priv,
+ * the modulus and public exponent to pub too unless pub is NULL. A part
+ * pkey lacks gives missing. */
+CK_RV rsa_key_export(EVP_PKEY *pkey, struct attr_set *pub, struct attr_set *priv, CK_RV missing);
 /* The public EVP_PKEY of an uncompressed point raw (1 + 2 * field_len
  * bytes) on curve c. CKR_OK, CKR_HOST_MEMORY, CKR_ATTRIBUTE_VALUE_INVALID. */
 CK_RV ec_key_public(const struct curve *c, const uint8_t *raw, EVP_PKEY **out);

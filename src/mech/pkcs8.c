@@ -208,34 +208,6 @@ pkcs8_ed_attrs(EVP_PKEY *pkey, struct attr_set *tmp, const struct attr_set *tmpl
     return rv;
 }
 
-static CK_RV
-pkcs8_rsa_attrs(EVP_PKEY *pkey, struct attr_set *tmp)
-{
-    static const struct {
-        CK_ATTRIBUTE_TYPE type;
-        const char *param;
-    } parts[] = {
-        {CKA_MODULUS, OSSL_PKEY_PARAM_RSA_N},
-        {CKA_PUBLIC_EXPONENT, OSSL_PKEY_PARAM_RSA_E},
-        {CKA_PRIVATE_EXPONENT, OSSL_PKEY_PARAM_RSA_D},
-        {CKA_PRIME_1, OSSL_PKEY_PARAM_RSA_FACTOR1},
-        {CKA_PRIME_2, OSSL_PKEY_PARAM_RSA_FACTOR2},
-        {CKA_EXPONENT_1, OSSL_PKEY_PARAM_RSA_EXPONENT1},
-        {CKA_EXPONENT_2, OSSL_PKEY_PARAM_RSA_EXPONENT2},
-        {CKA_COEFFICIENT, OSSL_PKEY_PARAM_RSA_COEFFICIENT1},
-    };
-    CK_RV rv = CKR_OK;
-    for (size_t i = 0; i < sizeof parts / sizeof parts[0] && rv == CKR_OK; i++) {
-        BIGNUM *bn = BN_secure_new();
-        if (bn == NULL) return CKR_HOST_MEMORY;
-        rv = CKR_WRAPPED_KEY_INVALID;
-        if (EVP_PKEY_get_bn_param(pkey, parts[i].param, &bn) == 1)
-            rv = mech_key_put_bn(tmp, parts[i].type, bn, 0);
-        BN_clear_free(bn);
-    }
-    return rv;
-}
-
 /* The key material of pkey, as a key of type kt, into tmp. */
 static CK_RV
 pkcs8_attrs(EVP_PKEY *pkey, CK_KEY_TYPE kt, struct attr_set *tmp, const struct attr_set *tmpl)
@@ -249,7 +221,7 @@ pkcs8_attrs(EVP_PKEY *pkey, CK_KEY_TYPE kt, struct attr_set *tmp, const struct a
         return pkcs8_ed_attrs(pkey, tmp, tmpl);
     case CKK_RSA:
         if (!EVP_PKEY_is_a(pkey, "RSA")) return CKR_WRAPPED_KEY_INVALID;
-        return pkcs8_rsa_attrs(pkey, tmp);
+        return rsa_key_export(pkey, NULL, tmp, CKR_WRAPPED_KEY_INVALID);
     default:
         return CKR_TEMPLATE_INCONSISTENT;
     }

@@ -227,18 +227,18 @@ rsa_gen_pkey(CK_ULONG bits, BIGNUM *e, EVP_PKEY **out)
     return rv == CKR_OK ? rv : ossl_fail("rsa keygen", rv);
 }
 
-/* Every part to priv, n and e to pub too. */
-static CK_RV
-rsa_gen_export(EVP_PKEY *pkey, struct attr_set *pub, struct attr_set *priv)
+CK_RV
+rsa_key_export(EVP_PKEY *pkey, struct attr_set *pub, struct attr_set *priv, CK_RV missing)
 {
     CK_RV rv = CKR_OK;
     for (size_t i = 0; i < RSA_NPARTS && rv == CKR_OK; i++) {
         BIGNUM *bn = BN_secure_new();
         if (bn == NULL) return CKR_HOST_MEMORY;
-        rv = CKR_FUNCTION_FAILED;
+        rv = missing;
         if (EVP_PKEY_get_bn_param(pkey, rsa_parts[i].param, &bn) == 1)
             rv = mech_key_put_bn(priv, rsa_parts[i].type, bn, 0);
-        if (rv == CKR_OK && i < RSA_NPUB) rv = mech_key_put_bn(pub, rsa_parts[i].type, bn, 0);
+        if (rv == CKR_OK && pub != NULL && i < RSA_NPUB)
+            rv = mech_key_put_bn(pub, rsa_parts[i].type, bn, 0);
         BN_clear_free(bn);
     }
     return rv;
@@ -255,7 +255,7 @@ rsa_key_generate(struct attr_set *pub, struct attr_set *priv)
     if (bits < RSA_GEN_MIN || bits > RSA_MAX_BITS) return CKR_KEY_SIZE_RANGE;
     rv = rsa_gen_exponent(pub, &e);
     if (rv == CKR_OK) rv = rsa_gen_pkey(bits, e, &pkey);
-    if (rv == CKR_OK) rv = rsa_gen_export(pkey, pub, priv);
+    if (rv == CKR_OK) rv = rsa_key_export(pkey, pub, priv, CKR_FUNCTION_FAILED);
     if (rv == CKR_OK) rv = mech_key_put_spki(pkey, pub);
     if (rv == CKR_OK) rv = mech_key_put_spki(pkey, priv);
     BN_free(e);

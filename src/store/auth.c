@@ -117,6 +117,16 @@ auth_save_count(struct store_tok *t, const struct hdr *nh, bool locked)
     return rv;
 }
 
+/* Whether who may try a PIN at all under header h: the user PIN is set,
+ * and the PIN is not locked. */
+static CK_RV
+auth_usable(const struct store_tok *t, const struct hdr *h, enum hdr_who who)
+{
+    if (who == HDR_USER && !(h->flags & HDR_FLAG_USER_PIN)) return CKR_USER_PIN_NOT_INITIALIZED;
+    if (h->fails[who] >= t->s->conf.max_pin_failures) return CKR_PIN_LOCKED;
+    return CKR_OK;
+}
+
 /* Check pin for who against nh, the freshly read header: a wrong PIN
  * increments nh->fails[who], a right one clears it; *dirty says whether nh
  * changed. On CKR_OK mk holds the master key. */
@@ -125,9 +135,9 @@ auth_check(const struct store_tok *t, struct hdr *nh, enum hdr_who who, const CK
            CK_ULONG pin_len, uint8_t mk[HDR_KEY_LEN], bool *dirty)
 {
     *dirty = false;
-    if (who == HDR_USER && !(nh->flags & HDR_FLAG_USER_PIN)) return CKR_USER_PIN_NOT_INITIALIZED;
-    if (nh->fails[who] >= t->s->conf.max_pin_failures) return CKR_PIN_LOCKED;
-    CK_RV rv = hdr_unwrap(nh, who, pin, pin_len, mk);
+    CK_RV rv = auth_usable(t, nh, who);
+    if (rv != CKR_OK) return rv;
+    rv = hdr_unwrap(nh, who, pin, pin_len, mk);
     if (rv == CKR_PIN_INCORRECT) {
         if (nh->fails[who] < UINT32_MAX) nh->fails[who]++;
         *dirty = true;
@@ -178,11 +188,7 @@ store_tok_login_begin(struct store_tok *t, CK_USER_TYPE who, struct store_login 
     if ((rv = auth_who(who, &l->who)) != CKR_OK) goto out;
     if ((rv = auth_begin(t, &locked)) != CKR_OK) goto out;
     l->h = t->h;
-    rv = CKR_USER_PIN_NOT_INITIALIZED;
-    if (l->who == HDR_USER && !(l->h.flags & HDR_FLAG_USER_PIN)) goto out;
-    rv = CKR_PIN_LOCKED;
-    if (l->h.fails[l->who] >= t->s->conf.max_pin_failures) goto out;
-    rv = CKR_OK;
+    if ((rv = auth_usable(t, &l->h, l->who)) != CKR_OK) goto out;
     *out = l;
     l = NULL;
 out:
@@ -310,11 +316,8 @@ store_tok_pin_begin(struct store_tok *t, CK_USER_TYPE who, bool init, struct sto
     rv = CKR_USER_NOT_LOGGED_IN;
     if (init && t->mk == NULL) goto out; /* re-initialized by another process */
     if (init) memcpy(j->page, t->mk, HDR_KEY_LEN);
-    rv = CKR_USER_PIN_NOT_INITIALIZED;
-    if (!init && j->who == HDR_USER && !(j->h.flags & HDR_FLAG_USER_PIN)) goto out;
-    rv = CKR_PIN_LOCKED;
-    if (!init && j->h.fails[j->who] >= t->s->conf.max_pin_failures) goto out;
-    rv = CKR_OK;
+    rv = init ? CKR_OK : auth_usable(t, &j->h, j->who);
+    if (rv != CKR_OK) goto out;
     *out = j;
     j = NULL;
 out:
