@@ -19,7 +19,9 @@
  *
  * Integrity: any flipped bit in a header or record is reported as
  * CKR_DEVICE_ERROR and logged; nothing is loaded silently and nothing
- * crashes. Durability: every write is atomic (tmp, fsync, rename, fsync dir).
+ * crashes. Durability: every write is atomic, and durable when it returns
+ * (the file backend: tmp, fsync, rename, fsync dir for headers; a journal
+ * entry with fdatasync for records, file/journal.h).
  * Several processes may share a store: writers serialize on a lock file;
  * store_tok_generation() tells cheaply whether anything changed.
  *
