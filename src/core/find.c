@@ -38,10 +38,29 @@ find_candidates(struct library *lib, const struct session *s, const struct attr_
     *n = lib->nobj;
 }
 
+/* Load what the find needs: by label or ID, only the catalog's candidates
+ * while the token is not fully loaded (the loaded objects are brought up to
+ * date with the catalog first, so none matches by a stale label); else
+ * every record. */
+static CK_RV
+find_load(struct session *s, const struct attr_set *tmpl)
+{
+    static const CK_ATTRIBUTE_TYPE keyed[] = {CKA_LABEL, CKA_ID};
+    bool want_priv = s->tok->user == CKU_USER;
+    for (size_t k = 0; tmpl != NULL && k < 2 && !token_complete(s->tok, want_priv); k++) {
+        const struct attr *a = attr_set_find(tmpl, keyed[k]);
+        if (a == NULL) continue;
+        CK_RV rv = token_load_keyed_inlock(s->tok, keyed[k], a->val, a->len);
+        if (rv != CKR_FUNCTION_NOT_SUPPORTED) return rv;
+        break;
+    }
+    return token_sync_inlock(s->tok);
+}
+
 CK_RV
 find_init_take(struct library *lib, struct session *s, struct attr_set *tmpl, struct find **out)
 {
-    CK_RV rv = token_sync_inlock(s->tok);
+    CK_RV rv = find_load(s, tmpl);
     struct find *f = NULL;
     struct object *const *cand = NULL;
     size_t ncand = 0;

@@ -195,7 +195,7 @@ library_init_token_inlock(struct library *lib, struct token *tok, const CK_UTF8C
         /* Every object of the old token is gone. */
         for (size_t i = lib->nobj; i-- > 0;)
             if (lib->objs[i]->tok == tok) library_obj_remove_inlock(lib, lib->objs[i]);
-        tok->loaded = tok->priv_loaded = false;
+        tok->loaded = tok->priv_loaded = tok->profiles = tok->part_ok = false;
         tok->gen_seen = 0;
         tok->user = TOKEN_NOBODY;
         return CKR_OK;

@@ -38,7 +38,9 @@ persist(struct object *o)
     size_t len = 0;
     CK_RV rv = attr_set_encode(o->attrs, &blob, &len);
     if (rv != CKR_OK) return rv;
-    rv = store_rec_put(o->tok->st, &o->rec_id, o->priv, blob, len);
+    struct store_rec_keys keys;
+    object_rec_keys(o, &keys);
+    rv = store_rec_put(o->tok->st, &o->rec_id, o->priv, blob, len, &keys);
     wipe_free(blob, len);
     return rv;
 }

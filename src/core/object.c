@@ -112,3 +112,18 @@ object_size(const struct object *o)
         n += sizeof(uint64_t) + sizeof(uint32_t) + attr_set_at(o->attrs, i)->len;
     return n;
 }
+
+void
+object_rec_keys(const struct object *o, struct store_rec_keys *k)
+{
+    const struct attr *l = attr_set_find(o->attrs, CKA_LABEL);
+    const struct attr *i = attr_set_find(o->attrs, CKA_ID);
+    *k = (struct store_rec_keys){0};
+    if (l != NULL)
+        *k = (struct store_rec_keys){.label = l->val, .label_len = l->len, .has_label = true};
+    if (i != NULL) {
+        k->id = i->val;
+        k->id_len = i->len;
+        k->has_id = true;
+    }
+}

@@ -15,6 +15,7 @@
 
 #include "credtoken/pkcs11.h"
 #include "mech/mech.h"
+#include "store/store.h"
 #include "util/attr.h"
 
 struct token;
@@ -59,6 +60,10 @@ bool object_is_key(const struct object *o);
  * CKR_BUFFER_TOO_SMALL), and ulValueLen is set to CK_UNAVAILABLE_INFORMATION
  * for each failing attribute. CKR_OK otherwise. */
 CK_RV object_get_attrs(const struct object *o, CK_ATTRIBUTE *t, CK_ULONG n);
+
+/* What the store's catalog finds the object by: its CKA_LABEL and CKA_ID
+ * (borrowed from o->attrs). */
+void object_rec_keys(const struct object *o, struct store_rec_keys *k);
 
 /* Bytes the object occupies (its encoded attribute set). */
 CK_ULONG object_size(const struct object *o);

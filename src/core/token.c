@@ -203,7 +203,31 @@ profiles_add(struct token *t)
             attr_set_free(a);
         if (rv == CKR_OK) rv = library_obj_add_inlock(t->lib, o);
     }
+    if (rv == CKR_OK) t->profiles = true;
     return rv;
+}
+
+/* After a full load: give the store a catalog if it has no current one
+ * (after a restart, or a write that could not update it), so that the next
+ * process finds by label without loading everything. Best effort. */
+static void
+catalog_rebuild(struct token *t, uint64_t gen, bool want_priv)
+{
+    struct library *lib = t->lib;
+    if (store_cat_current(t->st, want_priv)) return;
+    struct store_cat_item *items = malloc((lib->nobj ? lib->nobj : 1) * sizeof *items);
+    if (items == NULL) return;
+    size_t n = 0;
+    for (size_t i = 0; i < lib->nobj; i++) {
+        const struct object *o = lib->objs[i];
+        if (o->tok != t || !o->on_token || o->rec_id == 0) continue;
+        items[n].ref = (struct store_rec_ref){o->rec_id, o->rec_ver, o->priv};
+        object_rec_keys(o, &items[n].keys);
+        n++;
+    }
+    CK_RV rv = store_cat_rebuild(t->st, gen, items, n);
+    if (rv != CKR_OK) log_debug("catalog not rebuilt: 0x%lx", rv);
+    free(items);
 }
 
 CK_RV
@@ -242,16 +266,115 @@ token_sync_inlock(struct token *t)
         CK_RV r1 = sync_new(t, &refs[i]);
         if (r1 != CKR_OK) rv = r1;
     }
-    if (rv == CKR_OK && !t->loaded) rv = profiles_add(t);
+    if (rv == CKR_OK && !t->profiles) rv = profiles_add(t);
     if (rv == CKR_OK) {
         t->gen_seen = gen;
         t->loaded = true;
         t->priv_loaded = want_priv;
+        catalog_rebuild(t, gen, want_priv);
     }
 out:
     free(seen);
     free(refs);
     return rv;
+}
+
+bool
+token_complete(const struct token *t, bool want_priv)
+{
+    return t->loaded && (!want_priv || t->priv_loaded);
+}
+
+static struct object *
+loaded_rec(struct token *t, uint64_t rec_id)
+{
+    struct library *lib = t->lib;
+    for (size_t i = 0; i < lib->nobj; i++) {
+        struct object *o = lib->objs[i];
+        if (o->tok == t && o->on_token && o->rec_id == rec_id) return o;
+    }
+    return NULL;
+}
+
+/* Load exactly ref into o (or a new object when o is NULL).
+ * CKR_OBJECT_HANDLE_INVALID: that version is gone (changed meanwhile). */
+static CK_RV
+load_ref(struct token *t, struct object *o, const struct store_rec_ref *ref)
+{
+    uint8_t *blob = NULL;
+    size_t len = 0;
+    struct attr_set *attrs = NULL;
+    CK_RV rv = store_rec_get_ref(t->st, ref, &blob, &len);
+    if (rv != CKR_OK) return rv;
+    rv = attr_set_decode(blob, len, &attrs);
+    wipe_free(blob, len);
+    if (rv == CKR_DEVICE_ERROR)
+        log_err("record %016llx: malformed attributes", (unsigned long long)ref->id);
+    if (rv != CKR_OK) return rv;
+    if (o != NULL) {
+        attr_set_free(o->attrs);
+        o->attrs = attrs;
+        o->rec_ver = ref->ver;
+        o->priv = ref->priv;
+        object_key_drop(o);
+        library_obj_changed_inlock(t->lib);
+        return CKR_OK;
+    }
+    if ((rv = object_new_take(t, attrs, &o)) != CKR_OK) return rv;
+    o->on_token = true;
+    o->priv = ref->priv;
+    o->rec_id = ref->id;
+    o->rec_ver = ref->ver;
+    return library_obj_add_inlock(t->lib, o);
+}
+
+/* The loaded token objects against the catalog: reload the changed, drop
+ * the destroyed. */
+static CK_RV
+refresh_loaded(struct token *t)
+{
+    struct library *lib = t->lib;
+    for (size_t i = lib->nobj; i-- > 0;) {
+        if (i >= lib->nobj) continue;
+        struct object *o = lib->objs[i];
+        if (o->tok != t || !o->on_token || o->rec_id == 0) continue;
+        struct store_rec_ref cur;
+        CK_RV rv = store_rec_current(t->st, o->rec_id, &cur);
+        if (rv == CKR_OBJECT_HANDLE_INVALID) {
+            library_obj_remove_inlock(lib, o);
+            continue;
+        }
+        if (rv != CKR_OK) return rv;
+        if (cur.ver != o->rec_ver && (rv = load_ref(t, o, &cur)) != CKR_OK)
+            return rv == CKR_OBJECT_HANDLE_INVALID ? CKR_FUNCTION_NOT_SUPPORTED : rv;
+    }
+    return CKR_OK;
+}
+
+CK_RV
+token_load_keyed_inlock(struct token *t, CK_ATTRIBUTE_TYPE type, const void *val, CK_ULONG len)
+{
+    bool want_priv = t->user == CKU_USER;
+    struct store_rec_ref *refs = NULL;
+    uint64_t gen;
+    size_t n = 0;
+    if (t->st == NULL) return CKR_FUNCTION_NOT_SUPPORTED;
+    CK_RV rv = store_tok_generation(t->st, &gen);
+    if (rv == CKR_OK && (!t->part_ok || t->part_gen != gen)) rv = refresh_loaded(t);
+    if (rv == CKR_OK) rv = store_rec_lookup(t->st, type, val, len, want_priv, &refs, &n);
+    for (size_t i = 0; rv == CKR_OK && i < n; i++) {
+        struct object *o = loaded_rec(t, refs[i].id);
+        if (o != NULL && o->rec_ver == refs[i].ver) continue;
+        rv = load_ref(t, o, &refs[i]);
+        if (rv == CKR_OBJECT_HANDLE_INVALID)
+            rv = CKR_FUNCTION_NOT_SUPPORTED; /* changed meanwhile */
+    }
+    if (rv == CKR_OK && !t->profiles) rv = profiles_add(t);
+    free(refs);
+    if (rv != CKR_OK) return rv;
+    t->part_gen = gen;
+    t->part_ok = true;
+    return CKR_OK;
 }
 
 /* ---- login ---- */
@@ -294,12 +417,8 @@ token_login_end_inlock(struct token *t, CK_USER_TYPE who, struct store_login *l,
         if (t->user == TOKEN_NOBODY) store_tok_logout(t->st);
         return rv;
     }
+    /* Nothing is loaded here: finds load what they need. */
     t->user = who;
-    if (who == CKU_USER) {
-        /* Load private objects now so the first find after login is cheap;
-         * a corrupt record is reported at find time, not here. */
-        (void)token_sync_inlock(t);
-    }
     return CKR_OK;
 }
 

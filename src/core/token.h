@@ -5,9 +5,11 @@
  * slot the library always offers (st == NULL) so that C_InitToken can create
  * a new token. Login state is per token and shared by all sessions of the
  * application (PKCS#11 3.0 §6.7). Objects are loaded lazily from the store:
- * nothing at start-up; public records at the first object access; private
- * ones after login. token_sync_inlock() picks up other processes' changes
- * when the store's generation counter moved.
+ * nothing at start-up or login. A find by CKA_LABEL or CKA_ID loads only
+ * the records the store's catalog names (token_load_keyed_inlock); any
+ * other find loads every record the session may see (token_sync_inlock),
+ * private ones only while the user is logged in. Both pick up other
+ * processes' changes when the store's generation counter moved.
  * All functions require the library lock.
  */
 #ifndef CT_CORE_TOKEN_H
@@ -29,8 +31,11 @@ struct token {
     CK_SLOT_ID slot_id;
     CK_USER_TYPE user; /* CKU_SO, CKU_USER, or TOKEN_NOBODY */
     uint64_t gen_seen;
-    bool loaded;      /* public records loaded */
-    bool priv_loaded; /* private records loaded (user logged in) */
+    bool loaded;       /* public records loaded */
+    bool priv_loaded;  /* private records loaded (user logged in) */
+    bool profiles;     /* the profile objects exist */
+    uint64_t part_gen; /* the generation some records were loaded at (not all) */
+    bool part_ok;      /* part_gen is valid */
 };
 
 /* CKR_OK or CKR_HOST_MEMORY. st may be NULL. */
@@ -49,6 +54,18 @@ CK_RV token_info(struct token *t, CK_TOKEN_INFO *info);
  * CKR_HOST_MEMORY. */
 CK_RV token_sync_inlock(struct token *t);
 
+/* For a find by CKA_LABEL or CKA_ID (type) on a token not fully loaded:
+ * bring the loaded objects up to date with the store's catalog (reload the
+ * changed, drop the destroyed), then load the records whose label or ID
+ * may equal val (private ones while the user is logged in). Returns
+ * CKR_OK; CKR_FUNCTION_NOT_SUPPORTED when the catalog cannot answer (the
+ * caller then uses token_sync_inlock); CKR_DEVICE_ERROR, CKR_HOST_MEMORY. */
+CK_RV token_load_keyed_inlock(struct token *t, CK_ATTRIBUTE_TYPE type, const void *val,
+                              CK_ULONG len);
+/* Whether every record the session may see (private ones with want_priv)
+ * is loaded. */
+bool token_complete(const struct token *t, bool want_priv);
+
 /* Login state transitions (§5.6). They check the session matrix of the
  * spec and return CKR_OK, CKR_USER_ALREADY_LOGGED_IN,
  * CKR_USER_ANOTHER_ALREADY_LOGGED_IN, CKR_SESSION_READ_ONLY_EXISTS,
@@ -59,8 +76,8 @@ CK_RV token_login_inlock(struct token *t, CK_USER_TYPE who, const CK_UTF8CHAR *p
 /* The same in two halves around store_login_run(), which the caller runs
  * without the library lock: begin checks the state matrix and starts the
  * store's attempt (*out); end re-checks the matrix (another thread may have
- * logged in meanwhile), finishes the attempt (taking l) and loads private
- * objects. Same return values. */
+ * logged in meanwhile) and finishes the attempt (taking l). Same return
+ * values. */
 CK_RV token_login_begin_inlock(struct token *t, CK_USER_TYPE who, struct store_login **out);
 CK_RV token_login_end_inlock(struct token *t, CK_USER_TYPE who, struct store_login *l,
                              CK_RV run_rv);

@@ -439,6 +439,7 @@ store_tok_reinit(struct store_tok *t, const CK_UTF8CHAR *so_pin, CK_ULONG so_pin
     if ((rv = store_tok_hdr_save(t, &nh)) != CKR_OK) goto out;
     store_tok_logout(t);
     rv = t->s->ops->gen_bump(t->bt, &gen);
+    if (rv == CKR_OK) cat_reset(t, gen);
 out:
     store_tok_end(t);
     wipe(mk, sizeof mk);

@@ -33,7 +33,7 @@
 
 #include "store/store.h"
 
-#define STORE_BACKEND_VERSION 1
+#define STORE_BACKEND_VERSION 2
 /* A token's name is its serial: 16 lowercase hex characters. */
 #define STORE_NAME_LEN 16
 /* Upper bounds on what a backend reads, so a corrupt size cannot exhaust memory. */
@@ -110,6 +110,19 @@ struct store_backend_ops {
     (struct store_btok *t, const struct store_rec_ref *ref, const uint8_t *p, size_t n);
     /* CKR_OK also when absent. Requires the token lock. */
     CK_RV (*blob_del)(struct store_btok *t, const struct store_rec_ref *ref);
+
+    /* Version 2: the catalog blob (catalog.h), a cache the store keeps
+     * next to the records. NULL members: no catalog (the store then lists
+     * and loads records). None of these needs to be durable.
+     * cat_map: the whole blob, read-only (*p, *n), until cat_unmap(p, n);
+     *   CKR_OBJECT_HANDLE_INVALID when there is none. A replace does not
+     *   change a mapping already made; appends may not show in it.
+     * cat_append (token lock): add bytes at the end, in one write.
+     * cat_replace (token lock): atomically replace the whole blob. */
+    CK_RV (*cat_map)(struct store_btok *t, const uint8_t **p, size_t *n);
+    void (*cat_unmap)(const uint8_t *p, size_t n);
+    CK_RV (*cat_append)(struct store_btok *t, const uint8_t *p, size_t n);
+    CK_RV (*cat_replace)(struct store_btok *t, const uint8_t *p, size_t n);
 };
 
 /* The POSIX file backend (file/file.c); store_open() uses it. */

@@ -25,6 +25,7 @@ store_tok_free(struct store_tok *t)
     store_tok_logout(t);
     t->s->ops->tok_close(t->bt);
     free(t->idx);
+    cat_free(t->cat);
     free(t);
 }
 
@@ -378,6 +379,11 @@ store_tok_create(struct store *s, const char label[32], const CK_UTF8CHAR *so_pi
     s->next_slot = h.slot + 1;
     /* Failure here is logged and harmless: the header holds the slot ID. */
     (void)s->ops->seq_put(s->b, s->next_slot);
+    /* An empty catalog, so the first cold start needs no listing. */
+    if (s->ops->lock(s->b, t->bt) == CKR_OK) {
+        cat_reset(t, 1);
+        s->ops->unlock(s->b, t->bt);
+    }
     *out = t;
     t = NULL;
 out:
@@ -606,6 +612,19 @@ store_rec_get(struct store_tok *t, uint64_t id, uint8_t **blob, size_t *len,
     }
 }
 
+CK_RV
+store_rec_get_ref(struct store_tok *t, const struct store_rec_ref *ref, uint8_t **blob, size_t *len)
+{
+    uint8_t *p = NULL;
+    size_t n = 0;
+    if (ref == NULL || blob == NULL || len == NULL) return CKR_ARGUMENTS_BAD;
+    if (ref->priv && t->mk == NULL) return CKR_USER_NOT_LOGGED_IN;
+    CK_RV rv = t->s->ops->blob_get(t->bt, ref, &p, &n);
+    if (rv == CKR_OK) rv = store_rec_unseal(t, ref, p, n, blob, len);
+    wipe_free(p, n);
+    return rv;
+}
+
 static CK_RV
 store_new_id(const struct store_tok *t, uint64_t *id)
 {
@@ -647,7 +666,8 @@ out:
 }
 
 CK_RV
-store_rec_put(struct store_tok *t, uint64_t *id, bool priv, const uint8_t *blob, size_t len)
+store_rec_put(struct store_tok *t, uint64_t *id, bool priv, const uint8_t *blob, size_t len,
+              const struct store_rec_keys *keys)
 {
     struct store_rec_ref *stale = NULL, ref = {0, 1, priv}, old = {0, 0, false};
     size_t nstale = 0;
@@ -682,6 +702,7 @@ store_rec_put(struct store_tok *t, uint64_t *id, bool priv, const uint8_t *blob,
     store_del_stale(t, stale, nstale);
     store_idx_upsert(t, &ref);
     store_idx_bumped(t, gen);
+    if (keys != NULL) cat_note_write(t, gen, &ref, keys);
     *id = ref.id;
 out:
     store_tok_end(t);
@@ -707,9 +728,11 @@ store_rec_del(struct store_tok *t, uint64_t id)
     if (rv == CKR_OK) rv = t->s->ops->blob_del(t->bt, cur);
     if (rv == CKR_OK) rv = t->s->ops->gen_bump(t->bt, &gen);
     if (rv == CKR_OK) {
+        struct store_rec_ref gone = *cur;
         store_idx_remove(t, id);
         store_del_stale(t, stale, nstale);
         store_idx_bumped(t, gen);
+        cat_note_write(t, gen, &gone, NULL);
     }
 out:
     if (locked) store_tok_end(t);

@@ -173,13 +173,62 @@ CK_RV store_rec_list(struct store_tok *t, struct store_rec_ref **out, size_t *n)
  * (integrity failure: logged), CKR_HOST_MEMORY. */
 CK_RV store_rec_get(struct store_tok *t, uint64_t id, uint8_t **blob, size_t *len,
                     struct store_rec_ref *ref);
+/* What a record is found by (its CKA_LABEL and CKA_ID), for the catalog
+ * (catalog.h). Borrowed; has_* false when the attribute is absent. */
+struct store_rec_keys {
+    const void *label;
+    size_t label_len;
+    bool has_label;
+    const void *id;
+    size_t id_len;
+    bool has_id;
+};
+
 /* Create (*id == 0: a fresh id is written to *id) or replace a record,
- * atomically. Private records need the master key. Returns CKR_OK,
- * CKR_USER_NOT_LOGGED_IN, CKR_TOKEN_WRITE_PROTECTED, CKR_DEVICE_MEMORY,
- * CKR_DEVICE_ERROR, CKR_HOST_MEMORY. */
-CK_RV store_rec_put(struct store_tok *t, uint64_t *id, bool priv, const uint8_t *blob, size_t len);
+ * atomically. Private records need the master key. keys (NULL: unknown,
+ * which leaves the catalog stale until rebuilt) tag the record in the
+ * catalog. Returns CKR_OK, CKR_USER_NOT_LOGGED_IN,
+ * CKR_TOKEN_WRITE_PROTECTED, CKR_DEVICE_MEMORY, CKR_DEVICE_ERROR,
+ * CKR_HOST_MEMORY. */
+CK_RV store_rec_put(struct store_tok *t, uint64_t *id, bool priv, const uint8_t *blob, size_t len,
+                    const struct store_rec_keys *keys);
 /* Destroy a record. Returns CKR_OK (also when it was already gone),
  * CKR_TOKEN_WRITE_PROTECTED, CKR_DEVICE_ERROR. */
 CK_RV store_rec_del(struct store_tok *t, uint64_t id);
+
+/*
+ * The catalog (catalog.h): finding records without listing or reading the
+ * others. Each call answers CKR_FUNCTION_NOT_SUPPORTED when no current
+ * catalog can: the caller then lists and loads (store_rec_list) instead.
+ *
+ * store_rec_lookup: the records whose CKA_LABEL (type CKA_LABEL) or CKA_ID
+ *   may equal val: candidates (tags can collide), never missing one.
+ *   Private records only with want_priv, which needs the master key
+ *   (CKR_USER_NOT_LOGGED_IN). *out is heap (free()); *n may be 0.
+ * store_rec_current: record id's present version (CKR_OBJECT_HANDLE_INVALID
+ *   when it is gone).
+ * store_rec_get_ref: store_rec_get of exactly that version, without the
+ *   listing; CKR_OBJECT_HANDLE_INVALID when it is no longer there.
+ * store_cat_current: whether a current catalog covers public records, and
+ *   private ones too when want_priv.
+ * store_cat_rebuild: write the catalog from the caller's view of every
+ *   record at generation gen (items: the records it loaded; private ones
+ *   may be missing when the user is not logged in). Refused
+ *   (CKR_FUNCTION_FAILED) when anything changed since; other returns as
+ *   store_rec_put.
+ * Besides these: CKR_DEVICE_ERROR, CKR_HOST_MEMORY.
+ */
+struct store_cat_item {
+    struct store_rec_ref ref;
+    struct store_rec_keys keys;
+};
+CK_RV store_rec_lookup(struct store_tok *t, CK_ATTRIBUTE_TYPE type, const void *val, size_t len,
+                       bool want_priv, struct store_rec_ref **out, size_t *n);
+CK_RV store_rec_current(struct store_tok *t, uint64_t id, struct store_rec_ref *ref);
+CK_RV store_rec_get_ref(struct store_tok *t, const struct store_rec_ref *ref, uint8_t **blob,
+                        size_t *len);
+bool store_cat_current(struct store_tok *t, bool want_priv);
+CK_RV store_cat_rebuild(struct store_tok *t, uint64_t gen, const struct store_cat_item *items,
+                        size_t n);
 
 #endif

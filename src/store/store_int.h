@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "store/backend.h"
+#include "store/catalog.h"
 #include "store/header.h"
 #include "store/store.h"
 
@@ -42,7 +43,8 @@ struct store_tok {
     bool swept;       /* a scan under the writer lock swept crash debris */
     uint64_t hdr_gen; /* the generation read just before t->h was last loaded */
     bool hdr_gen_ok;
-    uint8_t *mk; /* master key on its own locked, non-dumpable page; NULL when logged out */
+    uint8_t *mk;     /* master key on its own locked, non-dumpable page; NULL when logged out */
+    struct cat *cat; /* the catalog as last read (catalog.c); NULL until used */
 };
 
 /* Re-read and verify the header into t->h. When its seed changed (another

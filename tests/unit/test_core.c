@@ -1781,6 +1781,7 @@ START_TEST(test_manage_gen_publish_all_or_nothing)
     CK_OBJECT_HANDLE hp = CK_INVALID_HANDLE, hq = CK_INVALID_HANDLE, got[4];
     ck_assert_rv(manage_gen_prepare(sess(lib, rw), &ec_gen, pub, priv), CKR_OK);
     ck_assert_rv(mech_generate_key_pair(&ec_gen, pub, priv), CKR_OK);
+    ck_assert_uint_eq(find(lib, rw, NULL, 0, got, 4), 0); /* loads the token */
     size_t before = lib->nobj;
     ck_assert_rv(token_logout_inlock(t), CKR_OK); /* another thread, lock released */
     ck_assert_rv(manage_gen_publish(lib, sess(lib, rw), pub, priv, &hp, &hq),

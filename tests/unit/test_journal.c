@@ -84,7 +84,7 @@ user_tok(struct store *s)
 static uint64_t
 put(struct store_tok *t, uint64_t id, bool priv, const char *text)
 {
-    ck_assert_rv(store_rec_put(t, &id, priv, (const uint8_t *)text, strlen(text)), CKR_OK);
+    ck_assert_rv(store_rec_put(t, &id, priv, (const uint8_t *)text, strlen(text), NULL), CKR_OK);
     return id;
 }
 

@@ -113,7 +113,7 @@ static uint64_t
 put_rec(struct store_tok *t, bool priv, const char *text)
 {
     uint64_t id = 0;
-    CK_RV rv = store_rec_put(t, &id, priv, (const uint8_t *)text, strlen(text));
+    CK_RV rv = store_rec_put(t, &id, priv, (const uint8_t *)text, strlen(text), NULL);
     ck_assert_msg(rv == CKR_OK, "store_rec_put: 0x%lx", rv);
     ck_assert_uint_ne(id, 0);
     return id;
@@ -430,7 +430,8 @@ START_TEST(test_reinit_seen_by_other_handle)
     ck_assert_rv(store_tok_reinit(t1, SO_PIN, l2), CKR_OK);
     /* t2 still holds the old master key: its next look notices and drops it. */
     uint64_t nid = 0;
-    ck_assert_rv(store_rec_put(t2, &nid, true, (const uint8_t *)"x", 1), CKR_USER_NOT_LOGGED_IN);
+    ck_assert_rv(store_rec_put(t2, &nid, true, (const uint8_t *)"x", 1, NULL),
+                 CKR_USER_NOT_LOGGED_IN);
     ck_assert(!store_tok_unlocked(t2));
     ck_assert_uint_eq(nrecs(t2), 0);
     ck_assert_rv(store_rec_get(t2, id, &(uint8_t *){NULL}, &(size_t){0}, NULL),
@@ -460,7 +461,7 @@ START_TEST(test_rec_roundtrip)
     ck_assert(!ref.priv);
 
     uint64_t same = id;
-    ck_assert_rv(store_rec_put(t, &same, false, (const uint8_t *)"second", 6), CKR_OK);
+    ck_assert_rv(store_rec_put(t, &same, false, (const uint8_t *)"second", 6, NULL), CKR_OK);
     ck_assert_uint_eq(same, id);
     ck_assert_rv(store_rec_get(t, id, &p, &n, &ref), CKR_OK);
     ck_assert_uint_eq(ref.ver, 2);
@@ -483,7 +484,7 @@ START_TEST(test_rec_roundtrip)
     ck_assert_rv(store_rec_del(t, id), CKR_OK);
     ck_assert_rv(store_rec_get(t, 0, &p, &n, NULL), CKR_OBJECT_HANDLE_INVALID);
     uint64_t gone = id;
-    ck_assert_rv(store_rec_put(t, &gone, false, (const uint8_t *)"x", 1),
+    ck_assert_rv(store_rec_put(t, &gone, false, (const uint8_t *)"x", 1, NULL),
                  CKR_OBJECT_HANDLE_INVALID);
     ck_assert_uint_eq(nrecs(t), 1);
     store_close(s);
@@ -506,13 +507,13 @@ START_TEST(test_rec_large)
         big[i] = (uint8_t)(i * 7 + 3);
     ck_assert_rv(store_tok_login(t, CKU_USER, USER_PIN), CKR_OK);
     uint64_t id = 0;
-    ck_assert_rv(store_rec_put(t, &id, true, big, len), CKR_OK);
+    ck_assert_rv(store_rec_put(t, &id, true, big, len, NULL), CKR_OK);
     ck_assert_rv(store_rec_get(t, id, &p, &n, NULL), CKR_OK);
     ck_assert_uint_eq(n, len);
     ck_assert_int_eq(memcmp(p, big, len), 0);
     wipe_free(p, n);
     uint64_t id2 = 0;
-    ck_assert_rv(store_rec_put(t, &id2, false, big, REC_BODY_MAX + 1), CKR_DEVICE_MEMORY);
+    ck_assert_rv(store_rec_put(t, &id2, false, big, REC_BODY_MAX + 1, NULL), CKR_DEVICE_MEMORY);
     free(big);
     store_close(s);
 }
@@ -526,7 +527,7 @@ START_TEST(test_rec_private)
     uint8_t *p = NULL;
     size_t n = 0;
     static const char secret[] = "MARKER-plaintext-never-on-disk";
-    ck_assert_rv(store_rec_put(t, &id, true, (const uint8_t *)secret, sizeof secret - 1),
+    ck_assert_rv(store_rec_put(t, &id, true, (const uint8_t *)secret, sizeof secret - 1, NULL),
                  CKR_USER_NOT_LOGGED_IN);
     ck_assert_uint_eq(id, 0);
     ck_assert_rv(store_tok_login(t, CKU_USER, USER_PIN), CKR_OK);
@@ -541,11 +542,11 @@ START_TEST(test_rec_private)
     ck_assert(refs[0].priv != refs[1].priv);
     free(refs);
     /* A public record can become private (and the other way round). */
-    ck_assert_rv(store_rec_put(t, &pub, true, (const uint8_t *)"now private", 11),
+    ck_assert_rv(store_rec_put(t, &pub, true, (const uint8_t *)"now private", 11, NULL),
                  CKR_USER_NOT_LOGGED_IN);
     ck_assert_rv(store_tok_login(t, CKU_USER, USER_PIN), CKR_OK);
     expect_rec(t, id, secret);
-    ck_assert_rv(store_rec_put(t, &pub, true, (const uint8_t *)"now private", 11), CKR_OK);
+    ck_assert_rv(store_rec_put(t, &pub, true, (const uint8_t *)"now private", 11, NULL), CKR_OK);
     store_tok_logout(t);
     ck_assert_rv(store_rec_get(t, pub, &p, &n, NULL), CKR_USER_NOT_LOGGED_IN);
     ck_assert_uint_eq(nrecs(t), 2);
@@ -576,7 +577,7 @@ START_TEST(test_generation)
     expect_rec(t, id, "a");
     ck_assert_uint_eq(nrecs(t), 1);
     ck_assert_uint_eq(gen_of(t), g1);
-    ck_assert_rv(store_rec_put(t, &id, true, (const uint8_t *)"b", 1), CKR_OK);
+    ck_assert_rv(store_rec_put(t, &id, true, (const uint8_t *)"b", 1, NULL), CKR_OK);
     uint64_t g2 = gen_of(t);
     ck_assert_uint_ne(g2, g1);
     ck_assert_rv(store_rec_del(t, id), CKR_OK);
@@ -611,7 +612,7 @@ START_TEST(test_second_handle_records)
     expect_rec(t2, prv, "prv v1");
 
     /* t2's index points at version 1; it follows the update. */
-    ck_assert_rv(store_rec_put(t1, &pub, false, (const uint8_t *)"pub v2", 6), CKR_OK);
+    ck_assert_rv(store_rec_put(t1, &pub, false, (const uint8_t *)"pub v2", 6, NULL), CKR_OK);
     expect_rec(t2, pub, "pub v2");
     /* A record t2 never listed is found too. */
     uint64_t late = put_rec(t1, false, "late");
@@ -620,7 +621,7 @@ START_TEST(test_second_handle_records)
     ck_assert_rv(store_rec_get(t2, prv, &(uint8_t *){NULL}, &(size_t){0}, NULL),
                  CKR_OBJECT_HANDLE_INVALID);
     /* An update of a record deleted elsewhere does not resurrect it. */
-    ck_assert_rv(store_rec_put(t2, &prv, true, (const uint8_t *)"zombie", 6),
+    ck_assert_rv(store_rec_put(t2, &prv, true, (const uint8_t *)"zombie", 6, NULL),
                  CKR_OBJECT_HANDLE_INVALID);
     ck_assert_uint_eq(nrecs(t1), 2);
     store_close(s1);
@@ -633,8 +634,8 @@ START_TEST(test_bad_args)
     struct store *s = open_kind(_i);
     struct store_tok *t = create_tok(s, "args");
     ck_assert_rv(store_tok_login(t, CKU_SO, NULL, 3), CKR_ARGUMENTS_BAD);
-    ck_assert_rv(store_rec_put(t, NULL, false, (const uint8_t *)"x", 1), CKR_ARGUMENTS_BAD);
-    ck_assert_rv(store_rec_put(t, &(uint64_t){0}, false, NULL, 1), CKR_ARGUMENTS_BAD);
+    ck_assert_rv(store_rec_put(t, NULL, false, (const uint8_t *)"x", 1, NULL), CKR_ARGUMENTS_BAD);
+    ck_assert_rv(store_rec_put(t, &(uint64_t){0}, false, NULL, 1, NULL), CKR_ARGUMENTS_BAD);
     ck_assert_rv(store_rec_get(t, 1, NULL, &(size_t){0}, NULL), CKR_ARGUMENTS_BAD);
     ck_assert_rv(store_tok_create(s, NULL, SO_PIN, &(struct store_tok *){NULL}), CKR_ARGUMENTS_BAD);
     ck_assert_uint_eq(store_tok_count(s), 1);
@@ -954,9 +955,9 @@ readonly_checks(struct store *s, uint64_t pub, uint64_t prv)
     if (store_tok_login(t, CKU_USER, USER_PIN) != CKR_OK) return 7;
     if (store_rec_get(t, prv, &p, &n, NULL) != CKR_OK || n != 3 || memcmp(p, "prv", 3)) return 8;
     wipe_free(p, n);
-    if (store_rec_put(t, &id, false, (const uint8_t *)"x", 1) != CKR_TOKEN_WRITE_PROTECTED)
+    if (store_rec_put(t, &id, false, (const uint8_t *)"x", 1, NULL) != CKR_TOKEN_WRITE_PROTECTED)
         return 9;
-    if (store_rec_put(t, &id, true, (const uint8_t *)"x", 1) != CKR_TOKEN_WRITE_PROTECTED)
+    if (store_rec_put(t, &id, true, (const uint8_t *)"x", 1, NULL) != CKR_TOKEN_WRITE_PROTECTED)
         return 10;
     if (store_rec_del(t, pub) != CKR_TOKEN_WRITE_PROTECTED) return 11;
     if (store_tok_set_pin(t, CKU_USER, USER_PIN, USER_PIN) != CKR_TOKEN_WRITE_PROTECTED) return 12;
@@ -1077,9 +1078,9 @@ START_TEST(test_mem_write_failure)
     uint64_t g = gen_of(t);
     ck_assert_rv(store_mem_fail_writes(cf.store, CKR_DEVICE_MEMORY), CKR_OK);
     uint64_t nid = 0;
-    ck_assert_rv(store_rec_put(t, &nid, false, (const uint8_t *)"x", 1), CKR_DEVICE_MEMORY);
+    ck_assert_rv(store_rec_put(t, &nid, false, (const uint8_t *)"x", 1, NULL), CKR_DEVICE_MEMORY);
     ck_assert_uint_eq(nid, 0);
-    ck_assert_rv(store_rec_put(t, &id, false, (const uint8_t *)"y", 1), CKR_DEVICE_MEMORY);
+    ck_assert_rv(store_rec_put(t, &id, false, (const uint8_t *)"y", 1, NULL), CKR_DEVICE_MEMORY);
     char l[32];
     mklabel(l, "full");
     ck_assert_rv(store_tok_create(s, l, SO_PIN, &(struct store_tok *){NULL}), CKR_DEVICE_MEMORY);
@@ -1229,7 +1230,7 @@ START_TEST(test_file_stale_version)
     snprintf(v1, sizeof v1, "%s/objects/%016llx-%016llx.pub", dir, (unsigned long long)id, 1ull);
     snprintf(keep, sizeof keep, "%s/v1copy", tmpdir);
     copy_file(v1, keep);
-    ck_assert_rv(store_rec_put(t, &id, false, (const uint8_t *)"new", 3), CKR_OK);
+    ck_assert_rv(store_rec_put(t, &id, false, (const uint8_t *)"new", 3, NULL), CKR_OK);
     ck_assert_int_ne(access(v1, F_OK), 0);
     /* A crash after writing version 2 and before unlinking version 1. */
     copy_file(keep, v1);
@@ -1348,7 +1349,8 @@ writer_child(int base)
         char b[32];
         uint64_t id = 0;
         snprintf(b, sizeof b, "w%d-%d", base, k);
-        if (store_rec_put(store_tok_at(s, 0), &id, false, (const uint8_t *)b, strlen(b)) != CKR_OK)
+        if (store_rec_put(store_tok_at(s, 0), &id, false, (const uint8_t *)b, strlen(b), NULL) !=
+            CKR_OK)
             rc = 3;
     }
     store_close(s);
@@ -1388,7 +1390,8 @@ updater_child(uint64_t id)
         char b[32];
         uint64_t x = id;
         snprintf(b, sizeof b, "v%u", k);
-        if (store_rec_put(t, &x, k % 2 == 0, (const uint8_t *)b, strlen(b)) != CKR_OK) _exit(3);
+        if (store_rec_put(t, &x, k % 2 == 0, (const uint8_t *)b, strlen(b), NULL) != CKR_OK)
+            _exit(3);
         if (k == 1) store_tok_login(t, CKU_USER, USER_PIN);
     }
 }
@@ -1433,7 +1436,7 @@ START_TEST(test_file_sigkill_atomicity)
     s = open_kind(K_FILE);
     t = store_tok_at(s, 0);
     int saved = quiet_begin();
-    ck_assert_rv(store_rec_put(t, &id, false, (const uint8_t *)"final", 5), CKR_OK);
+    ck_assert_rv(store_rec_put(t, &id, false, (const uint8_t *)"final", 5, NULL), CKR_OK);
     quiet_end(saved);
     ck_assert_uint_eq(count_entries(objs, ".tmp-"), 0);
     ck_assert_uint_eq(count_entries(dir, ".tmp-"), 0);

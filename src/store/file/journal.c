@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 
 #include "mech/prim.h"
 #include "store/file/fileio.h"
+#include "util/boot.h"
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/wipe.h"
@@ -48,38 +48,6 @@ struct j_entry {
     uint64_t total; /* bytes in the file, padding included */
 };
 
-/* ---- the boot ID ---- */
-
-static uint8_t j_boot[16];
-static bool j_boot_ok;
-static pthread_once_t j_boot_once = PTHREAD_ONCE_INIT;
-
-static void
-j_boot_read(void)
-{
-    char s[64];
-    FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
-    if (f == NULL) return;
-    bool got = fgets(s, sizeof s, f) != NULL;
-    fclose(f);
-    size_t k = 0;
-    for (const char *c = s; got && *c && k < 32; c++) {
-        int d = *c >= '0' && *c <= '9' ? *c - '0' : *c >= 'a' && *c <= 'f' ? *c - 'a' + 10 : -1;
-        if (d < 0) continue;
-        j_boot[k / 2] = (uint8_t)(j_boot[k / 2] << 4 | d);
-        k++;
-    }
-    j_boot_ok = k == 32;
-}
-
-static bool
-j_boot_get(uint8_t out[16])
-{
-    pthread_once(&j_boot_once, j_boot_read);
-    if (j_boot_ok) memcpy(out, j_boot, 16);
-    return j_boot_ok;
-}
-
 /* ---- handles ---- */
 
 struct journal *
@@ -110,7 +78,7 @@ journal_usable(const struct journal *j)
 {
     uint8_t b[16];
     (void)j;
-    return j_boot_get(b);
+    return boot_id(b);
 }
 
 /* ---- reading ---- */
@@ -235,7 +203,7 @@ j_hdr_write(struct journal *j, uint64_t epoch)
     uint8_t h[J_HDR] = {0};
     memcpy(h, J_MAGIC, 8);
     store_be64(h + 8, epoch);
-    if (!j_boot_get(h + 16)) return CKR_DEVICE_ERROR;
+    if (!boot_id(h + 16)) return CKR_DEVICE_ERROR;
     j_check(h, 16, h + 48);
     CK_RV rv = j_pwrite(j, h, sizeof h, 0);
     if (rv == CKR_OK) rv = j_datasync(j);
@@ -436,7 +404,7 @@ journal_sync(struct journal *j, bool *changed)
     uint64_t epoch = 0;
     bool valid;
     *changed = false;
-    if (!j_boot_get(now)) return CKR_OK;
+    if (!boot_id(now)) return CKR_OK;
     CK_RV rv = j_open(j);
     if (rv == CKR_OK) rv = j_hdr_read(j->fd, j->path, &valid, &epoch, boot);
     if (rv != CKR_OK) return rv;
@@ -469,7 +437,7 @@ journal_pending(struct journal *j)
     uint8_t boot[16], now[16];
     uint64_t epoch;
     bool valid, short_read;
-    if (j->checked || !j_boot_get(now)) return false;
+    if (j->checked || !boot_id(now)) return false;
     int fd = open(j->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
         j->checked = errno == ENOENT;
