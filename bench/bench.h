@@ -155,6 +155,11 @@ bool okeys_init(struct okeys *k);
 void okeys_free(struct okeys *k);
 /* One signature with fresh per-operation contexts. */
 bool ossl_sign(const struct okeys *k, enum alg a, uint8_t *sig, size_t *siglen);
+/* The machine's ceiling for thread scaling: a private copy of the key and
+ * one context made once, then only EVP_PKEY_sign (CKM_ECDSA, CKM_RSA_PKCS
+ * only). NULL on failure; free with EVP_PKEY_CTX_free. */
+EVP_PKEY_CTX *ossl_ceiling_ctx(const struct okeys *k, enum alg a);
+bool ossl_ceiling_sign(EVP_PKEY_CTX *c, enum alg a, uint8_t *sig, size_t *siglen);
 /* Verify a signature of alg a over its input with pub (HMAC: the known key).
  * Module ECDSA signatures are raw r||s (raw = true); OpenSSL's are DER. */
 bool ossl_verify(EVP_PKEY *pub, enum alg a, const uint8_t *sig, size_t siglen, bool raw);
@@ -209,6 +214,8 @@ struct results {
     struct sign_res sign[ALG_N];
     bool thr_avail[THR_ALGS][TGT_N];
     struct series thr[THR_ALGS][TGT_N][THR_N];
+    struct series thr_ceiling[THR_ALGS]
+                             [THR_N]; /* raw OpenSSL, nothing shared, nothing made per op */
     struct series cold[BENCH_MAX_COUNTS][MOD_N][CS_N]; /* ms */
     size_t find_count;                                 /* objects in the find token */
     struct series find_us[MOD_N];

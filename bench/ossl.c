@@ -99,6 +99,27 @@ pkey_sign(EVP_PKEY *pkey, bool rsa, const struct alg_desc *d, uint8_t *sig, size
     return ok;
 }
 
+EVP_PKEY_CTX *
+ossl_ceiling_ctx(const struct okeys *k, enum alg a)
+{
+    if (a != ALG_ECDSA && a != ALG_RSA_PKCS) return NULL;
+    EVP_PKEY *own = EVP_PKEY_dup(k->pkey[algs[a].key]);
+    EVP_PKEY_CTX *c = own != NULL ? EVP_PKEY_CTX_new_from_pkey(NULL, own, NULL) : NULL;
+    EVP_PKEY_free(own); /* the context holds its own reference */
+    if (c == NULL || EVP_PKEY_sign_init(c) <= 0 ||
+        (a == ALG_RSA_PKCS && EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) <= 0)) {
+        EVP_PKEY_CTX_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+bool
+ossl_ceiling_sign(EVP_PKEY_CTX *c, enum alg a, uint8_t *sig, size_t *siglen)
+{
+    return EVP_PKEY_sign(c, sig, siglen, algs[a].in, algs[a].inlen) > 0;
+}
+
 /* Hash-and-sign, or Ed25519 (md NULL). */
 static bool
 digest_sign(EVP_PKEY *pkey, const char *md, const struct alg_desc *d, uint8_t *sig, size_t *siglen)

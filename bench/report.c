@@ -207,6 +207,18 @@ threads_write(FILE *f, const struct results *r)
                     fmt_ratio(s[TGT_CT], s[TGT_OSSL], q, sizeof q));
         }
     }
+    fprintf(f,
+            "\nThe machine's ceiling, measured in the same rounds: raw OpenSSL with nothing shared "
+            "between threads and nothing made per signature (each thread signs with its own copy "
+            "of the key through one context made once). No implementation scales past it here.\n\n"
+            "| Mechanism | Threads | ops/s | × 1 thread |\n|---|---|---|---|\n");
+    for (int ai = 0; ai < THR_ALGS; ai++)
+        for (int k = 0; k < THR_N; k++) {
+            fmt_cell(&r->thr_ceiling[ai][k], c[0], sizeof c[0]);
+            fmt_ratio(&r->thr_ceiling[ai][k], &r->thr_ceiling[ai][0], x[0], sizeof x[0]);
+            fprintf(f, "| %s | %d | %s | %s |\n", alg_get(thr_algs[ai])->label, thr_counts[k], c[0],
+                    x[0]);
+        }
     fprintf(f, "\n");
 }
 

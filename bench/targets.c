@@ -62,6 +62,13 @@ thread_rows(struct row *w, const struct results *r)
         if (w[ai].met >= 0 && q.n > 0)
             snprintf(w[ai].measured + n, sizeof w[ai].measured - n, "; raw OpenSSL %.2f ×",
                      series_median(&q));
+        /* And what this machine gives with nothing shared and nothing made per op. */
+        struct series c;
+        series_ratio(&r->thr_ceiling[ai][1], &r->thr_ceiling[ai][0], &c);
+        n = strlen(w[ai].measured);
+        if (w[ai].met >= 0 && c.n > 0)
+            snprintf(w[ai].measured + n, sizeof w[ai].measured - n, "; machine ceiling %.2f ×",
+                     series_median(&c));
     }
 }
 

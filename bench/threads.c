@@ -1,6 +1,10 @@
 /*
  * threads.c: thread scaling. N threads sign at once, each on its own
  * session (raw OpenSSL: each with its own contexts on one shared key).
+ * Also the machine's ceiling: raw OpenSSL with nothing shared between the
+ * threads and nothing made per signature (a private key copy and one
+ * context per thread), which bounds what any implementation can scale to
+ * on this machine.
  */
 #include "bench.h"
 
@@ -63,6 +67,64 @@ run_threads(struct bench *b, enum target t, enum alg a, int n,
     return total;
 }
 
+struct ceiling {
+    EVP_PKEY_CTX *c;
+    enum alg a;
+    pthread_barrier_t *start;
+    double secs, rate;
+};
+
+static bool
+ceiling_op(void *arg)
+{
+    struct ceiling *w = arg;
+    uint8_t sig[BENCH_SIG_MAX];
+    size_t len = sizeof sig;
+    return ossl_ceiling_sign(w->c, w->a, sig, &len);
+}
+
+static void *
+ceiling_main(void *arg)
+{
+    struct ceiling *w = arg;
+    pthread_barrier_wait(w->start);
+    w->rate = rate_run(ceiling_op, w, w->secs);
+    return NULL;
+}
+
+/* Total ops/s of the ceiling with n threads; -1 on failure. */
+static double
+run_ceiling(struct bench *b, enum alg a, int n)
+{
+    struct ceiling w[THR_MAX];
+    pthread_t th[THR_MAX];
+    pthread_barrier_t start;
+    double total = 0;
+    int made = 0;
+    if (pthread_barrier_init(&start, NULL, (unsigned)n) != 0) return -1;
+    for (; made < n; made++) {
+        w[made] = (struct ceiling){ossl_ceiling_ctx(&b->ok, a), a, &start, b->o->secs, -1};
+        if (w[made].c == NULL) break;
+    }
+    if (made == n) {
+        for (int i = 0; i < n; i++)
+            if (pthread_create(&th[i], NULL, ceiling_main, &w[i]) != 0) {
+                fprintf(stderr, "bench: cannot start %d threads\n", n);
+                exit(1);
+            }
+        for (int i = 0; i < n; i++) {
+            pthread_join(th[i], NULL);
+            total = total < 0 || w[i].rate < 0 ? -1 : total + w[i].rate;
+        }
+    } else {
+        total = -1;
+    }
+    for (int i = 0; i < made; i++)
+        EVP_PKEY_CTX_free(w[i].c);
+    pthread_barrier_destroy(&start);
+    return total;
+}
+
 static void
 print_threads(struct bench *b, int ai)
 {
@@ -76,6 +138,15 @@ print_threads(struct bench *b, int ai)
             double v = series_median(&b->r->thr[ai][t][k]);
             printf("  %d: %s/s (%.2fx)", thr_counts[k], fmt_num(v, num, sizeof num),
                    one > 0 ? v / one : 0);
+        }
+        printf("\n");
+    }
+    double one = series_median(&b->r->thr_ceiling[ai][0]);
+    if (one > 0) {
+        printf("    %-12s", "ceiling");
+        for (int k = 0; k < THR_N; k++) {
+            double v = series_median(&b->r->thr_ceiling[ai][k]);
+            printf("  %d: %s/s (%.2fx)", thr_counts[k], fmt_num(v, num, sizeof num), v / one);
         }
         printf("\n");
     }
@@ -107,6 +178,9 @@ threads_one(struct bench *b, int ai, CK_SESSION_HANDLE sess[MOD_N][THR_MAX])
                 }
                 series_add(&b->r->thr[ai][t][k], v);
             }
+            /* The ceiling runs in the same rounds, so noise hits it alike. */
+            double c = run_ceiling(b, a, thr_counts[k]);
+            if (c > 0) series_add(&b->r->thr_ceiling[ai][k], c);
         }
     }
     print_threads(b, ai);
