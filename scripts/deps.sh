@@ -2,7 +2,7 @@
 # Install the Debian 12 packages credtoken builds and tests with, skipping
 # those already present. Run as root (demo.sh and test.sh call it).
 set -euo pipefail
-pkgs=(build-essential cmake pkg-config libssl-dev openssl libp11-kit-dev p11-kit check
+pkgs=(build-essential cmake pkg-config libssl-dev openssl libp11-kit-dev p11-kit check libjson-c-dev
       opensc libengine-pkcs11-openssl mosquitto mosquitto-clients curl gnutls-bin
       softhsm2 valgrind python3 python3-pykcs11 util-linux)
 missing=()

@@ -236,4 +236,11 @@ typedef CK_FUNCTION_LIST_3_0 *CK_FUNCTION_LIST_3_0_PTR;
 #define CKA_CREDTOKEN_UPDATED (CKA_CREDTOKEN_BASE + 0x04UL)
 #define CKA_CREDTOKEN_NOT_AFTER (CKA_CREDTOKEN_BASE + 0x05UL)
 
+/* AWS Signature Version 4 inside the token (issue 4): the key is the
+ * secretAccessKey of an aws-credentials set; the mechanism derives the
+ * signing key chain from it ("AWS4" || secret, date, region, service,
+ * "aws4_request") and signs the string-to-sign with HMAC-SHA256. */
+#define CKM_CREDTOKEN_BASE (CKM_VENDOR_DEFINED | 0x43540000UL)
+#define CKM_CREDTOKEN_AWS_SIGV4 (CKM_CREDTOKEN_BASE + 0x01UL)
+
 #endif
