@@ -340,6 +340,7 @@ refresh_loaded(struct token *t)
         if (o->tok != t || !o->on_token || o->rec_id == 0) continue;
         struct store_rec_ref cur;
         CK_RV rv = store_rec_current(t->st, o->rec_id, &cur);
+        if (rv == CKR_USER_NOT_LOGGED_IN) return CKR_FUNCTION_NOT_SUPPORTED;
         if (rv == CKR_OBJECT_HANDLE_INVALID) {
             library_obj_remove_inlock(lib, o);
             continue;
@@ -371,6 +372,13 @@ token_load_keyed_inlock(struct token *t, CK_ATTRIBUTE_TYPE type, const void *val
     }
     if (rv == CKR_OK && !t->profiles) rv = profiles_add(t);
     free(refs);
+    /* All of it as of one generation, or the full path. */
+    uint64_t after;
+    if (rv == CKR_OK && (rv = store_tok_generation(t->st, &after)) == CKR_OK && after != gen)
+        rv = CKR_FUNCTION_NOT_SUPPORTED;
+    /* The store forgot the master key (re-initialized elsewhere): the full
+     * path sorts out what the session may still see. */
+    if (rv == CKR_USER_NOT_LOGGED_IN) rv = CKR_FUNCTION_NOT_SUPPORTED;
     if (rv != CKR_OK) return rv;
     t->part_gen = gen;
     t->part_ok = true;

@@ -222,7 +222,8 @@ cat_load(struct store_tok *t)
     CK_RV rv = ops->cat_map(t->bt, &c->buf, &c->len);
     if (rv != CKR_OK) {
         c->buf = NULL;
-        return rv == CKR_OBJECT_HANDLE_INVALID ? CKR_FUNCTION_NOT_SUPPORTED : rv;
+        /* A cache that cannot be read is a cache that is not there. */
+        return rv == CKR_HOST_MEMORY ? rv : CKR_FUNCTION_NOT_SUPPORTED;
     }
     c->units = c->len - c->len % CAT_UNIT; /* an append in progress: taken next time */
     c->ok = cat_parse(c, 0);
@@ -390,8 +391,9 @@ store_rec_lookup(struct store_tok *t, CK_ATTRIBUTE_TYPE type, const void *val, s
     struct store_rec_ref *v = NULL;
     unsigned flag = type == CKA_LABEL ? CAT_F_LABEL : CAT_F_ID;
     if (type != CKA_LABEL && type != CKA_ID) return CKR_FUNCTION_NOT_SUPPORTED;
-    if (want_priv && t->mk == NULL) return CKR_USER_NOT_LOGGED_IN;
     CK_RV rv = cat_gen(t, &gen);
+    if (rv == CKR_OK) rv = store_tok_hdr_fresh(t, gen); /* a re-initialization changes the keys */
+    if (rv == CKR_OK && want_priv && t->mk == NULL) return CKR_USER_NOT_LOGGED_IN;
     if (rv == CKR_OK) rv = cat_current(t, gen);
     if (rv != CKR_OK) return rv;
     const struct cat *c = t->cat;
@@ -429,6 +431,7 @@ store_rec_current(struct store_tok *t, uint64_t id, struct store_rec_ref *ref)
 {
     uint64_t gen;
     CK_RV rv = cat_gen(t, &gen);
+    if (rv == CKR_OK) rv = store_tok_hdr_fresh(t, gen);
     if (rv == CKR_OK) rv = cat_current(t, gen);
     if (rv != CKR_OK) return rv;
     struct cat_ent e;
@@ -564,6 +567,8 @@ store_cat_rebuild(struct store_tok *t, uint64_t gen, const struct store_cat_item
     rv = CKR_FUNCTION_FAILED;
     if (now != gen) goto out;
     if ((rv = store_rec_list(t, &refs, &nrefs)) != CKR_OK) goto out;
+    rv = CKR_DEVICE_MEMORY; /* more records than a catalog can list: do without */
+    if ((uint64_t)(nrefs + 1) * CAT_UNIT > STORE_BLOB_MAX) goto out;
     v = calloc(nrefs ? nrefs : 1, sizeof *v);
     by_id = malloc((n ? n : 1) * sizeof *by_id);
     rv = CKR_HOST_MEMORY;

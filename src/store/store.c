@@ -613,13 +613,28 @@ store_rec_get(struct store_tok *t, uint64_t id, uint8_t **blob, size_t *len,
 }
 
 CK_RV
+store_tok_hdr_fresh(struct store_tok *t, uint64_t gen)
+{
+    if (t->loaded && t->hdr_gen_ok && gen == t->hdr_gen) return CKR_OK;
+    CK_RV rv = store_tok_hdr_load(t);
+    if (rv != CKR_OK) return rv;
+    t->hdr_gen = gen;
+    t->hdr_gen_ok = true;
+    return CKR_OK;
+}
+
+CK_RV
 store_rec_get_ref(struct store_tok *t, const struct store_rec_ref *ref, uint8_t **blob, size_t *len)
 {
     uint8_t *p = NULL;
     size_t n = 0;
+    uint64_t gen;
     if (ref == NULL || blob == NULL || len == NULL) return CKR_ARGUMENTS_BAD;
+    CK_RV rv = t->s->ops->gen_get(t->bt, &gen);
+    if (rv == CKR_OK) rv = store_tok_hdr_fresh(t, gen);
+    if (rv != CKR_OK) return rv == CKR_HOST_MEMORY ? rv : CKR_DEVICE_ERROR;
     if (ref->priv && t->mk == NULL) return CKR_USER_NOT_LOGGED_IN;
-    CK_RV rv = t->s->ops->blob_get(t->bt, ref, &p, &n);
+    rv = t->s->ops->blob_get(t->bt, ref, &p, &n);
     if (rv == CKR_OK) rv = store_rec_unseal(t, ref, p, n, blob, len);
     wipe_free(p, n);
     return rv;
@@ -694,6 +709,10 @@ store_rec_put(struct store_tok *t, uint64_t *id, bool priv, const uint8_t *blob,
         }
     }
     uint64_t gen = 0;
+    /* The catalog learns of the write before any record file changes, so
+     * that a writer killed in between leaves it ahead of the generation,
+     * never current and wrong (catalog.h). */
+    if (rv == CKR_OK && keys != NULL) cat_note_write(t, t->idx_gen + 1, &ref, keys);
     if (rv == CKR_OK) rv = store_rec_write(t, &ref, blob, len, &gen);
     if (rv != CKR_OK) goto out;
     /* The new version is durable and announced: now the old ones can go.
@@ -702,7 +721,6 @@ store_rec_put(struct store_tok *t, uint64_t *id, bool priv, const uint8_t *blob,
     store_del_stale(t, stale, nstale);
     store_idx_upsert(t, &ref);
     store_idx_bumped(t, gen);
-    if (keys != NULL) cat_note_write(t, gen, &ref, keys);
     *id = ref.id;
 out:
     store_tok_end(t);
@@ -722,17 +740,16 @@ store_rec_del(struct store_tok *t, uint64_t id)
     locked = true;
     if ((rv = store_tok_index(t, &stale, &nstale, true)) != CKR_OK) goto out;
     if (id == 0 || (cur = store_idx_find(t, id)) == NULL) goto out; /* already gone */
+    cat_note_write(t, t->idx_gen + 1, cur, NULL);                   /* first, as in store_rec_put */
     /* Lower versions first: a crash must not leave an older version visible. */
     for (size_t i = 0; i < nstale && rv == CKR_OK; i++)
         if (stale[i].id == id) rv = t->s->ops->blob_del(t->bt, &stale[i]);
     if (rv == CKR_OK) rv = t->s->ops->blob_del(t->bt, cur);
     if (rv == CKR_OK) rv = t->s->ops->gen_bump(t->bt, &gen);
     if (rv == CKR_OK) {
-        struct store_rec_ref gone = *cur;
         store_idx_remove(t, id);
         store_del_stale(t, stale, nstale);
         store_idx_bumped(t, gen);
-        cat_note_write(t, gen, &gone, NULL);
     }
 out:
     if (locked) store_tok_end(t);

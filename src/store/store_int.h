@@ -51,6 +51,11 @@ struct store_tok {
  * process re-initialized the token) the master key is wiped and the index
  * dropped. CKR_OK, CKR_DEVICE_ERROR (logged), CKR_HOST_MEMORY. */
 CK_RV store_tok_hdr_load(struct store_tok *t);
+/* The header as of generation gen (read by the caller just before): re-read
+ * only when gen moved since it was, so that a re-initialization elsewhere
+ * (new seed, new master key) is noticed by reads that skip the listing.
+ * Returns as store_tok_hdr_load(). */
+CK_RV store_tok_hdr_fresh(struct store_tok *t, uint64_t gen);
 /* Persist nh (writer lock held) and make it t->h. CKR_OK, CKR_DEVICE_MEMORY,
  * CKR_TOKEN_WRITE_PROTECTED, CKR_DEVICE_ERROR, CKR_HOST_MEMORY. */
 CK_RV store_tok_hdr_save(struct store_tok *t, const struct hdr *nh);

@@ -238,6 +238,50 @@ START_TEST(changes_elsewhere_are_seen)
 }
 END_TEST
 
+/* Re-initialize the token (new seed, new master key), give it a user PIN
+ * and one public key labelled "after-reinit". */
+static void
+do_reinit(CK_SLOT_ID slot)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        CK_SESSION_HANDLE s;
+        CK_UTF8CHAR label[32];
+        memset(label, ' ', sizeof label);
+        memcpy(label, "catalog", 7);
+        if (p11->C_Initialize(NULL) != CKR_OK) _exit(2);
+        if (p11->C_InitToken(slot, (CK_UTF8CHAR_PTR)SO_PIN, strlen(SO_PIN), label) != CKR_OK)
+            _exit(3);
+        if (p11->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s) != CKR_OK)
+            _exit(4);
+        if (p11->C_Login(s, CKU_SO, (CK_UTF8CHAR_PTR)SO_PIN, strlen(SO_PIN)) != CKR_OK) _exit(5);
+        if (p11->C_InitPIN(s, (CK_UTF8CHAR_PTR)USER_PIN, 4) != CKR_OK) _exit(6);
+        if (p11->C_Logout(s) != CKR_OK) _exit(7);
+        if (p11->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)USER_PIN, 4) != CKR_OK) _exit(8);
+        make(s, "after-reinit", "r", false);
+        p11->C_Finalize(NULL);
+        _exit(0);
+    }
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status 0x%x", st);
+}
+
+START_TEST(a_reinitialized_token_is_seen)
+{
+    CK_SLOT_ID slot = populated();
+    CK_SESSION_HANDLE s = h_session(slot, false, false);
+    ck_assert_uint_eq(count(s, CKA_LABEL, "obj-2"), 1);
+    do_reinit(slot);
+    /* The old objects are gone and the new one is found: the catalog is
+     * read with the new token's keys. */
+    ck_assert_uint_eq(count(s, CKA_LABEL, "obj-2"), 0);
+    ck_assert_uint_eq(count(s, CKA_LABEL, "after-reinit"), 1);
+    ck_assert_uint_eq(count(s, CKA_ID, "r"), 1);
+}
+END_TEST
+
 START_TEST(a_lost_catalog_is_rebuilt)
 {
     char dir[700], cat[720];
@@ -299,6 +343,7 @@ main(void)
     tcase_add_test(tc, private_records_need_the_user);
     tcase_add_test(tc, changes_elsewhere_are_seen);
     tcase_add_test(tc, a_lost_catalog_is_rebuilt);
+    tcase_add_test(tc, a_reinitialized_token_is_seen);
     tcase_add_test(tc, many_writes_compact_the_catalog);
     suite_add_tcase(s, tc);
     return h_run(s) ? EXIT_FAILURE : EXIT_SUCCESS;

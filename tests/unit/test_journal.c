@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "mech/ossl.h"
@@ -183,28 +184,83 @@ journal_epoch(const char *dir)
     return e;
 }
 
+/* Run fn in a child that exits without closing the store: as a process
+ * that crashed, it leaves its journal entries unchecked. The record files
+ * it wrote are in the page cache, as after a real crash before the power
+ * fails. */
+static void
+crashed_writer(void (*fn)(void))
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        fn();
+        _exit(0);
+    }
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "writer status 0x%x", st);
+}
+
+/* What the writers below made, for the checks in the parent. The crashed
+ * writer's store stays referenced here: it is abandoned, not leaked. */
+static uint64_t ra, rb, rc, rx, ry;
+static struct store *volatile crashed;
+static char rdir[PATH_MAX];
+
+static void
+write_then_crash(void)
+{
+    char pc[PATH_MAX + 64], keep[PATH_MAX + 64];
+    uint8_t buf[4096];
+    struct store *s = crashed = open_store();
+    struct store_tok *t = user_tok(s);
+    ra = put(t, 0, false, "a, first version");
+    put(t, ra, false, "a, second version");
+    rb = put(t, 0, true, "b, a private record");
+    rc = put(t, 0, false, "c, destroyed");
+    tok_dir(t, rdir);
+    rec_path(rdir, rc, 1, false, pc);
+    snprintf(keep, sizeof keep, "%s/c-bytes", tmpdir);
+    spill(keep, buf, slurp(pc, buf, sizeof buf));
+    ck_assert_rv(store_rec_del(t, rc), CKR_OK);
+    /* ids for the parent */
+    snprintf(keep, sizeof keep, "%s/ids", tmpdir);
+    uint64_t ids[3] = {ra, rb, rc};
+    spill(keep, (const uint8_t *)ids, sizeof ids);
+}
+
+static void
+read_ids(uint64_t *out, size_t n)
+{
+    char p[PATH_MAX + 64];
+    snprintf(p, sizeof p, "%s/ids", tmpdir);
+    ck_assert_uint_eq(slurp(p, (uint8_t *)out, n * sizeof *out), n * sizeof *out);
+}
+
 START_TEST(test_replay_after_power_failure)
 {
-    char dir[PATH_MAX], pa[PATH_MAX + 64], pb[PATH_MAX + 64], pc[PATH_MAX + 64];
+    char dir[PATH_MAX], pa[PATH_MAX + 64], pb[PATH_MAX + 64], pc[PATH_MAX + 64],
+        keep[PATH_MAX + 64];
     uint8_t cbytes[4096];
-    struct store *s = open_store();
-    struct store_tok *t = user_tok(s);
+    uint64_t ids[3];
     ck_assert(journal_usable(NULL));
-    uint64_t a = put(t, 0, false, "a, first version");
-    put(t, a, false, "a, second version");
-    uint64_t b = put(t, 0, true, "b, a private record");
-    uint64_t c = put(t, 0, false, "c, destroyed");
+    crashed_writer(write_then_crash);
+    read_ids(ids, 3);
+    struct store *s = open_store();
+    struct store_tok *t = store_tok_at(s, 0);
     tok_dir(t, dir);
+    store_close(s);
+    uint64_t a = ids[0], b = ids[1], c = ids[2];
     rec_path(dir, a, 2, false, pa);
     rec_path(dir, b, 1, true, pb);
     rec_path(dir, c, 1, false, pc);
-    size_t cn = slurp(pc, cbytes, sizeof cbytes);
-    ck_assert_rv(store_rec_del(t, c), CKR_OK);
     uint64_t e0 = journal_epoch(dir);
-    store_close(s);
 
     /* The power fails: a's file never reached the disk, b's is torn, and
      * the unlink of c's is lost. */
+    snprintf(keep, sizeof keep, "%s/c-bytes", tmpdir);
+    size_t cn = slurp(keep, cbytes, sizeof cbytes);
     ck_assert_int_eq(unlink(pa), 0);
     ck_assert_int_eq(truncate(pb, 10), 0);
     spill(pc, cbytes, cn);
@@ -226,48 +282,64 @@ START_TEST(test_replay_after_power_failure)
 }
 END_TEST
 
-START_TEST(test_write_cut_short_is_taken_back)
+static void
+cut_short_writer(void)
 {
-    char dir[PATH_MAX], px[PATH_MAX + 64], py[PATH_MAX + 64];
-    uint8_t ybytes[4096];
-    struct store *s = open_store();
+    char px[PATH_MAX + 64], py[PATH_MAX + 64], keep[PATH_MAX + 64];
+    uint8_t buf[4096];
+    struct store *s = crashed = open_store();
     struct store_tok *t = user_tok(s);
-    uint64_t a = put(t, 0, false, "kept");
-    uint64_t x = put(t, 0, true, "its writer was killed");
-    uint64_t y = put(t, 0, false, "its destroyer was killed");
-    tok_dir(t, dir);
-    rec_path(dir, x, 1, true, px);
-    rec_path(dir, y, 1, false, py);
-    size_t yn = slurp(py, ybytes, sizeof ybytes);
-    ck_assert_rv(store_rec_del(t, y), CKR_OK);
-    store_close(s);
+    ra = put(t, 0, false, "kept");
+    rx = put(t, 0, true, "its writer was killed");
+    ry = put(t, 0, false, "its destroyer was killed");
+    tok_dir(t, rdir);
+    rec_path(rdir, rx, 1, true, px);
+    rec_path(rdir, ry, 1, false, py);
+    snprintf(keep, sizeof keep, "%s/y-bytes", tmpdir);
+    spill(keep, buf, slurp(py, buf, sizeof buf));
+    ck_assert_rv(store_rec_del(t, ry), CKR_OK);
     /* Killed between the journal entry and the record file: x's file was
      * never written, y's was never unlinked. */
     ck_assert_int_eq(unlink(px), 0);
-    spill(py, ybytes, yn);
+    spill(py, buf, slurp(keep, buf, sizeof buf));
+    snprintf(keep, sizeof keep, "%s/ids", tmpdir);
+    uint64_t ids[3] = {ra, rx, ry};
+    spill(keep, (const uint8_t *)ids, sizeof ids);
+}
+
+START_TEST(test_cut_short_operations_are_taken_back)
+{
+    char dir[PATH_MAX], py[PATH_MAX + 64];
+    uint64_t ids[3];
+    crashed_writer(cut_short_writer);
+    read_ids(ids, 3);
+    uint64_t a = ids[0], x = ids[1], y = ids[2];
 
     /* Another process, same boot: the next write settles both. */
-    s = open_store();
-    t = store_tok_at(s, 0);
+    struct store *s = open_store();
+    struct store_tok *t = store_tok_at(s, 0);
+    tok_dir(t, dir);
+    rec_path(dir, y, 1, false, py);
     ck_assert_rv(store_tok_login(t, CKU_USER, USER_PIN), CKR_OK);
     int saved = quiet_begin();
     uint64_t z = put(t, 0, false, "the next write");
     quiet_end(saved);
     expect_gone(t, x);
-    expect_gone(t, y);
-    ck_assert_int_ne(access(py, F_OK), 0);
-    ck_assert_uint_eq(nrecs(t), 2);
-    store_close(s);
-
-    /* A restart replays the journal: x stays taken back. */
+    expect(t, y, "its destroyer was killed");
+    ck_assert_int_eq(access(py, F_OK), 0);
+    ck_assert_uint_eq(nrecs(t), 3);
+    /* A restart (this process still holding its unchecked journal, as if
+     * it had crashed) replays the journal: both stay taken back. */
     another_boot(dir);
-    s = open_store();
-    t = store_tok_at(s, 0);
-    ck_assert_rv(store_tok_login(t, CKU_USER, USER_PIN), CKR_OK);
-    ck_assert_uint_eq(nrecs(t), 2);
-    expect(t, a, "kept");
-    expect(t, z, "the next write");
-    expect_gone(t, x);
+    struct store *s2 = open_store();
+    struct store_tok *t2 = store_tok_at(s2, 0);
+    ck_assert_rv(store_tok_login(t2, CKU_USER, USER_PIN), CKR_OK);
+    ck_assert_uint_eq(nrecs(t2), 3);
+    expect(t2, a, "kept");
+    expect(t2, z, "the next write");
+    expect(t2, y, "its destroyer was killed");
+    expect_gone(t2, x);
+    store_close(s2);
     store_close(s);
 }
 END_TEST
@@ -387,7 +459,7 @@ journal_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_replay_after_power_failure);
-    tcase_add_test(tc, test_write_cut_short_is_taken_back);
+    tcase_add_test(tc, test_cut_short_operations_are_taken_back);
     tcase_add_test(tc, test_checkpoint_when_full);
     tcase_add_test(tc, test_torn_header);
     tcase_add_test(tc, test_two_handles_interleave);

@@ -61,6 +61,9 @@ struct store_btok {
     struct journal *j;          /* record writes go through it (journal.h) */
 };
 
+static CK_RV file_flock(const char *dir, int *out);
+static CK_RV file_settle(struct store_btok *t, bool *changed);
+
 static CK_RV
 file_open(const char *root, struct store_backend **out)
 {
@@ -214,6 +217,13 @@ static void
 file_tok_close(struct store_btok *t)
 {
     if (t == NULL) return;
+    /* A handle that wrote leaves an empty journal behind: a store closed
+     * cleanly never needs a replay, even on media later made read-only. */
+    if (journal_dirty(t->j) && t->lock_fd < 0 && file_flock(t->dir, &t->lock_fd) == CKR_OK) {
+        bool changed;
+        if (file_settle(t, &changed) != CKR_OK || journal_checkpoint(t->j) != CKR_OK)
+            log_warn("%s: the journal was left for the next process to check", t->dir);
+    }
     if (t->lock_fd >= 0) close(t->lock_fd);
     journal_free(t->j);
     free(t);
@@ -486,19 +496,38 @@ out:
     return rv;
 }
 
+/* journal_sync, then a generation bump when it changed record files: the
+ * writer whose call this is bumps once more for its own change, so the
+ * store's catalog, which knows of that change only, stops being current
+ * (store/catalog.h). Token lock held. */
+static CK_RV
+file_settle(struct store_btok *t, bool *changed)
+{
+    uint64_t g;
+    CK_RV rv = journal_sync(t->j, changed);
+    if (rv == CKR_OK && *changed) rv = file_gen_bump(t, &g);
+    return rv;
+}
+
 /* Before the first read of a handle: replay a journal an earlier boot left
- * (journal.h), so that no record file a power failure damaged is read. */
-static void
+ * (journal.h), so that no record file a power failure damaged is read. If
+ * it cannot be replayed here (no write access), records are not read at
+ * all: CKR_DEVICE_ERROR, until a process that can write opens the store. */
+static CK_RV
 file_recover(struct store_btok *t)
 {
-    if (!journal_pending(t->j)) return;
+    if (!journal_pending(t->j)) return CKR_OK;
     bool held = t->lock_fd >= 0, changed = false;
-    uint64_t g;
-    if (!held && file_lock(t->b, t) != CKR_OK) return;
-    CK_RV rv = journal_sync(t->j, &changed);
-    if (rv == CKR_OK && changed) rv = file_gen_bump(t, &g);
-    if (!held) file_unlock(t->b, t);
-    if (rv != CKR_OK) log_err("%s: the journal could not be replayed", t->dir);
+    CK_RV rv = held ? CKR_OK : file_lock(t->b, t);
+    if (rv == CKR_OK) rv = file_settle(t, &changed);
+    if (!held && t->lock_fd >= 0) file_unlock(t->b, t);
+    if (rv != CKR_OK) {
+        log_err("%s: the store was not shut down cleanly and its journal cannot be replayed "
+                "by this process; open it once with write access",
+                t->dir);
+        return CKR_DEVICE_ERROR;
+    }
+    return CKR_OK;
 }
 
 static CK_RV
@@ -508,7 +537,7 @@ file_blob_list(struct store_btok *t, struct store_rec_ref **refs, size_t *n)
     size_t cnt = 0, cap = 0;
     CK_RV rv = CKR_OK;
     int swept = 0;
-    file_recover(t);
+    if ((rv = file_recover(t)) != CKR_OK) return rv;
     DIR *d = opendir(t->objs);
     if (d == NULL) return file_rv(errno, 0, "open", t->objs);
     struct dirent *e;
@@ -541,7 +570,8 @@ static CK_RV
 file_blob_get(struct store_btok *t, const struct store_rec_ref *ref, uint8_t **p, size_t *n)
 {
     char name[FILE_REC_NAME_LEN + 1];
-    file_recover(t);
+    CK_RV rv = file_recover(t);
+    if (rv != CKR_OK) return rv;
     file_rec_name(ref, name);
     return file_read(t->objs, name, STORE_BLOB_MAX, p, n);
 }
@@ -555,7 +585,7 @@ file_blob_put(struct store_btok *t, const struct store_rec_ref *ref, const uint8
     bool changed;
     file_rec_name(ref, name);
     if (!journal_usable(t->j)) return file_write_atomic(t->objs, name, p, n);
-    CK_RV rv = journal_sync(t->j, &changed);
+    CK_RV rv = file_settle(t, &changed);
     if (rv == CKR_OK) rv = journal_log_put(t->j, ref, p, n);
     if (rv == CKR_BUFFER_TOO_SMALL) { /* too big for the journal */
         rv = journal_checkpoint(t->j);
@@ -575,7 +605,7 @@ file_blob_del(struct store_btok *t, const struct store_rec_ref *ref)
     bool changed;
     file_rec_name(ref, name);
     if (!journal_usable(t->j)) return file_unlink(t->objs, name);
-    CK_RV rv = journal_sync(t->j, &changed);
+    CK_RV rv = file_settle(t, &changed);
     if (rv == CKR_OK) rv = journal_log_del(t->j, ref);
     return rv == CKR_OK ? file_unlink_cached(t->objs, name) : rv;
 }

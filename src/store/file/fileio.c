@@ -397,4 +397,3 @@ file_check_dir(const char *path, const char *what)
     }
     return CKR_OK;
 }
-

@@ -37,6 +37,7 @@ struct journal {
     uint64_t end;   /* offset just past the last entry this handle knows */
     uint64_t size;  /* the file's size (every byte written) */
     bool known;     /* epoch and end are valid */
+    bool dirty;     /* an entry logged since the last checkpoint */
     bool checked;   /* journal_pending() found nothing to replay */
 };
 
@@ -221,7 +222,15 @@ journal_checkpoint(struct journal *j)
     /* Every record file, rename and unlink the entries describe reaches the
      * disk; only then may the entries go. */
     if (syncfs(j->fd) != 0) return file_rv(errno, 1, "syncfs", j->path);
-    return j_hdr_write(j, j->epoch + 1);
+    CK_RV rv = j_hdr_write(j, j->epoch + 1);
+    if (rv == CKR_OK) j->dirty = false;
+    return rv;
+}
+
+bool
+journal_dirty(const struct journal *j)
+{
+    return j->dirty;
 }
 
 /* Make the file at least want bytes long, in J_GROW steps, so that most
@@ -326,10 +335,12 @@ j_collect(struct journal *j, struct j_seen **out, size_t *n)
 /*
  * Within one boot, other writers' entries: each finished its record file
  * change before it released the lock, unless it was killed in between.
- * So for each record named, the last entry decides: a write whose file is
- * missing was cut short and is taken back (a destruction is logged, so a
- * replay after a restart agrees); a destruction whose file is still there
- * is finished. The operation either way did not report success.
+ * So for each record named, the last entry decides. Such an operation
+ * never reported success, so it is taken back, and the record files are
+ * left as they are (what readers already see):
+ *   - a write whose file is missing: a destruction is logged after it;
+ *   - a destruction whose file is still there: the file is logged again.
+ * A replay after a restart then agrees with what this boot saw.
  */
 static CK_RV
 j_settle(struct journal *j, bool *changed)
@@ -342,9 +353,11 @@ j_settle(struct journal *j, bool *changed)
     qsort(v, n, sizeof *v, j_seen_cmp);
     for (size_t i = 0; i < n && rv == CKR_OK; i++) {
         const struct store_rec_ref *a = &v[i].ref, *b = i + 1 < n ? &v[i + 1].ref : NULL;
-        if (b != NULL && a->id == b->id && a->ver == b->ver && a->priv == b->priv)
-            continue; /* not the last entry of its record */
-        file_rec_name(&v[i].ref, name);
+        if (b != NULL && a->id == b->id && a->ver == b->ver && a->priv == b->priv) {
+            v[i].kind = 0; /* not the last entry of its record */
+            continue;
+        }
+        file_rec_name(a, name);
         if (file_join(path, j->objs, name) != 0) {
             rv = file_rv(ENAMETOOLONG, 0, "stat", j->objs);
             break;
@@ -354,16 +367,24 @@ j_settle(struct journal *j, bool *changed)
             rv = file_rv(errno, 0, "stat", path);
             break;
         }
-        if (v[i].kind == J_PUT && !there) {
-            log_warn("%s: a write cut short by a crash is taken back", path);
-            rv = journal_log_del(j, &v[i].ref);
-            *changed = true;
-        } else if (v[i].kind == J_DEL && there) {
-            rv = file_unlink_cached(j->objs, name);
-            *changed = true;
+        if ((v[i].kind == J_PUT) == there) {
+            v[i].kind = 0; /* finished */
+            continue;
+        }
+        log_warn("%s: a %s cut short by a crash is taken back", path,
+                 v[i].kind == J_PUT ? "write" : "destruction");
+        if (v[i].kind == J_PUT) {
+            rv = journal_log_del(j, a);
+        } else {
+            uint8_t *p = NULL;
+            size_t len = 0;
+            rv = file_read(j->objs, name, STORE_BLOB_MAX, &p, &len);
+            if (rv == CKR_OK) rv = journal_log_put(j, a, p, len);
+            if (p != NULL) wipe_free(p, len);
         }
     }
 out:
+    (void)changed; /* no record file changes: readers already see the result */
     free(v);
     return rv;
 }
@@ -389,9 +410,15 @@ j_open(struct journal *j)
     j->known = false;
     if (st.st_size == 0) {
         /* Created now (or by a writer that died before its header): make
-         * its directory entry durable before any entry relies on it. */
+         * its directory entry durable before any entry relies on it, and
+         * try again next time if that fails. */
         CK_RV rv = j_hdr_write(j, 1);
         if (rv == CKR_OK) rv = file_fsync_dir(j->dir);
+        if (rv != CKR_OK) {
+            close(j->fd);
+            j->fd = -1;
+            j->known = false;
+        }
         return rv;
     }
     return CKR_OK;
@@ -485,7 +512,10 @@ j_log(struct journal *j, int kind, const struct store_rec_ref *ref, const uint8_
         (void)j_pwrite(j, none, sizeof none, j->end);
         (void)fdatasync(j->fd);
     }
-    if (rv == CKR_OK) j->end += total;
+    if (rv == CKR_OK) {
+        j->end += total;
+        j->dirty = true;
+    }
     wipe_free(e, (size_t)total);
     return rv;
 }

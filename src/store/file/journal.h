@@ -16,9 +16,10 @@
  * record, unlinking each destroyed one), makes it all durable with syncfs(),
  * and starts a new epoch. Within one boot, a writer that finds entries it
  * has not seen (another process's) settles them: a writer killed between
- * its entry and its record file never reported success, so its write is
- * taken back (a destruction is logged after it, and a later replay agrees)
- * and its destruction is finished.
+ * its entry and its record file never reported success, so its operation
+ * is taken back by logging the state readers see (a destruction after a
+ * write whose file is missing; the file again after a destruction that
+ * left it), and a later replay agrees.
  *
  * When the journal is full (JOURNAL_MAX), a checkpoint (syncfs, then a new
  * epoch in the header) empties it. A record too big for the journal is
@@ -79,6 +80,10 @@ CK_RV journal_sync(struct journal *j, bool *changed);
 CK_RV journal_log_put(struct journal *j, const struct store_rec_ref *ref, const uint8_t *p,
                       size_t n);
 CK_RV journal_log_del(struct journal *j, const struct store_rec_ref *ref);
+
+/* Whether this handle logged an entry since its last checkpoint (no I/O;
+ * no lock needed). */
+bool journal_dirty(const struct journal *j);
 
 /* Make every record file durable (syncfs) and empty the journal. */
 CK_RV journal_checkpoint(struct journal *j);
