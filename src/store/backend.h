@@ -43,6 +43,13 @@
 struct store_backend; /* one per open store */
 struct store_btok;    /* one per open token of a backend handle */
 
+/* A sealed record and its name, for tok_create_recs. */
+struct store_blob {
+    struct store_rec_ref ref;
+    const uint8_t *p;
+    size_t n;
+};
+
 struct store_tok_name {
     char s[STORE_NAME_LEN + 1]; /* NUL-terminated */
 };
@@ -123,6 +130,13 @@ struct store_backend_ops {
     void (*cat_unmap)(const uint8_t *p, size_t n);
     CK_RV (*cat_append)(struct store_btok *t, const uint8_t *p, size_t n);
     CK_RV (*cat_replace)(struct store_btok *t, const uint8_t *p, size_t n);
+
+    /* Version 2: tok_create with its first records, all of it atomically
+     * (listed complete, records included, or not at all). Requires
+     * lock(b, NULL). NULL: the store creates the token, then puts. */
+    CK_RV (*tok_create_recs)
+    (struct store_backend *b, const char *name, const uint8_t *hdr, size_t hlen, uint64_t gen,
+     const struct store_blob *recs, size_t n, struct store_btok **out);
 };
 
 /* The POSIX file backend (file/file.c); store_open() uses it. */

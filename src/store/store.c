@@ -4,6 +4,7 @@
  * header.c and record.c.
  */
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -326,61 +327,116 @@ store_new_serial(const struct store *s, char serial[HDR_SERIAL_LEN + 1])
     return CKR_OK;
 }
 
-/* Build the first header of a token: fresh seed and master key, SO PIN set. */
+/* Build the first header of a token: fresh seed and master key (into mk),
+ * SO PIN set, and the user PIN when pin is not NULL. */
 static CK_RV
 store_hdr_new(uint64_t slot, const char serial[HDR_SERIAL_LEN], const char label[32],
-              const CK_UTF8CHAR *so_pin, CK_ULONG so_pin_len, uint32_t iter, struct hdr *h)
+              const CK_UTF8CHAR *so_pin, CK_ULONG so_pin_len, const CK_UTF8CHAR *pin,
+              CK_ULONG pin_len, uint32_t iter, struct hdr *h, uint8_t mk[HDR_KEY_LEN])
 {
-    uint8_t mk[HDR_KEY_LEN];
     CK_RV rv;
     memset(h, 0, sizeof *h);
     h->slot = slot;
     memcpy(h->label, label, sizeof h->label);
     memcpy(h->serial, serial, HDR_SERIAL_LEN);
-    rv = CKR_DEVICE_ERROR;
-    if (prim_random(h->seed, sizeof h->seed) != CKR_OK) goto out;
-    if (prim_random(mk, sizeof mk) != CKR_OK) goto out;
+    if (prim_random(h->seed, sizeof h->seed) != CKR_OK) return CKR_DEVICE_ERROR;
+    if (prim_random(mk, HDR_KEY_LEN) != CKR_OK) return CKR_DEVICE_ERROR;
     rv = hdr_wrap(h, HDR_SO, so_pin, so_pin_len, iter, mk);
-out:
-    wipe(mk, sizeof mk);
+    if (rv == CKR_OK && pin != NULL) {
+        rv = hdr_wrap(h, HDR_USER, pin, pin_len, iter, mk);
+        h->flags |= HDR_FLAG_USER_PIN;
+    }
     return rv;
 }
 
-CK_RV
-store_tok_create(struct store *s, const char label[32], const CK_UTF8CHAR *so_pin,
-                 CK_ULONG so_pin_len, struct store_tok **out)
+/* Seal the first records of a new token (ids fresh and distinct, version 1). */
+static CK_RV
+store_seal_first(const struct hdr *h, const uint8_t mk[HDR_KEY_LEN],
+                 const struct store_rec_new *recs, size_t n, struct store_blob *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct store_rec_ref ref = {0, 1, recs[i].priv};
+        bool dup;
+        do {
+            if (prim_random(&ref.id, sizeof ref.id) != CKR_OK) return CKR_DEVICE_ERROR;
+            dup = ref.id == 0;
+            for (size_t k = 0; k < i && !dup; k++)
+                dup = out[k].ref.id == ref.id;
+        } while (dup);
+        uint8_t *sealed = NULL;
+        size_t slen = 0;
+        CK_RV rv = rec_seal(ref.priv ? mk : h->seed, h->serial, &ref, recs[i].blob, recs[i].len,
+                            &sealed, &slen);
+        if (rv != CKR_OK) return rv;
+        out[i] = (struct store_blob){ref, sealed, slen};
+    }
+    return CKR_OK;
+}
+
+static void
+store_blobs_free(struct store_blob *v, size_t n)
+{
+    for (size_t i = 0; v != NULL && i < n; i++)
+        if (v[i].p != NULL) wipe_free((uint8_t *)(uintptr_t)v[i].p, v[i].n);
+    free(v);
+}
+
+/* The backend's token, with its first records: in one step where the
+ * backend can, else created and then filled. */
+static CK_RV
+store_tok_birth(struct store *s, struct store_tok *t, const uint8_t *bytes, size_t blen,
+                const struct store_blob *v, size_t n)
+{
+    const struct store_backend_ops *ops = s->ops;
+    if (ops->tok_create_recs != NULL)
+        return ops->tok_create_recs(s->b, t->name, bytes, blen, 1, v, n, &t->bt);
+    CK_RV rv = ops->tok_create(s->b, t->name, bytes, blen, 1, &t->bt);
+    for (size_t i = 0; rv == CKR_OK && i < n; i++)
+        rv = ops->blob_put(t->bt, &v[i].ref, v[i].p, v[i].n);
+    return rv;
+}
+
+static CK_RV
+store_tok_make(struct store *s, const char label[32], const CK_UTF8CHAR *so_pin,
+               CK_ULONG so_pin_len, const CK_UTF8CHAR *pin, CK_ULONG pin_len,
+               const struct store_rec_new *recs, size_t n, struct store_tok **out)
 {
     char serial[HDR_SERIAL_LEN + 1];
-    uint8_t bytes[HDR_LEN];
+    uint8_t bytes[HDR_LEN], mk[HDR_KEY_LEN];
     struct hdr h;
     struct store_tok *t = NULL;
+    struct store_blob *v = NULL;
     uint32_t iter;
     CK_RV rv;
     if (label == NULL || (so_pin == NULL && so_pin_len) || out == NULL) return CKR_ARGUMENTS_BAD;
     if (!s->ops->writable(s->b, NULL)) return CKR_TOKEN_WRITE_PROTECTED;
     /* Calibrate before taking the store-wide lock: it costs a few KDF runs. */
     if ((rv = store_kdf_iter(s, &iter)) != CKR_OK) return rv;
-    if ((rv = s->ops->lock(s->b, NULL)) != CKR_OK) return rv;
+    if (n > 0 && (v = calloc(n, sizeof *v)) == NULL) return CKR_HOST_MEMORY;
+    if ((rv = s->ops->lock(s->b, NULL)) != CKR_OK) goto done;
     /* Under the store lock: see every token, so the slot ID and serial are new. */
     if ((rv = store_scan(s)) != CKR_OK) goto out;
     if ((rv = store_reserve(s)) != CKR_OK) goto out;
     if ((rv = store_new_serial(s, serial)) != CKR_OK) goto out;
-    rv = store_hdr_new(s->next_slot, serial, label, so_pin, so_pin_len, iter, &h);
+    rv = store_hdr_new(s->next_slot, serial, label, so_pin, so_pin_len, pin, pin_len, iter, &h, mk);
     if (rv == CKR_OK) rv = hdr_encode(&h, bytes);
+    if (rv == CKR_OK) rv = store_seal_first(&h, mk, recs, n, v);
     if (rv != CKR_OK) goto out;
     rv = CKR_HOST_MEMORY;
     if ((t = calloc(1, sizeof *t)) == NULL) goto out;
     t->s = s;
     memcpy(t->name, serial, sizeof t->name);
-    if ((rv = s->ops->tok_create(s->b, serial, bytes, sizeof bytes, 1, &t->bt)) != CKR_OK) goto out;
+    if ((rv = store_tok_birth(s, t, bytes, sizeof bytes, v, n)) != CKR_OK) goto out;
     t->h = h;
-    t->loaded = t->idx_ok = true;
+    t->loaded = true;
+    t->idx_ok = n == 0;
     s->toks[s->ntok++] = t; /* next_slot exceeds every slot: order kept */
     s->next_slot = h.slot + 1;
     /* Failure here is logged and harmless: the header holds the slot ID. */
     (void)s->ops->seq_put(s->b, s->next_slot);
-    /* An empty catalog, so the first cold start needs no listing. */
-    if (s->ops->lock(s->b, t->bt) == CKR_OK) {
+    /* An empty catalog, so the first cold start needs no listing. A token
+     * born with records gets one at its first full load. */
+    if (n == 0 && s->ops->lock(s->b, t->bt) == CKR_OK) {
         cat_reset(t, 1);
         s->ops->unlock(s->b, t->bt);
     }
@@ -388,8 +444,31 @@ store_tok_create(struct store *s, const char label[32], const CK_UTF8CHAR *so_pi
     t = NULL;
 out:
     s->ops->unlock(s->b, NULL);
-    if (t != NULL) free(t); /* only reached before its backend handle exists */
+    if (t != NULL && t->bt != NULL) { /* filled only in part (no atomic backend) */
+        (void)s->ops->tok_remove(s->b, t->bt);
+        s->ops->tok_close(t->bt);
+    }
+    free(t); /* NULL once it belongs to the store */
+done:
+    wipe(mk, sizeof mk);
+    store_blobs_free(v, n);
     return rv;
+}
+
+CK_RV
+store_tok_create(struct store *s, const char label[32], const CK_UTF8CHAR *so_pin,
+                 CK_ULONG so_pin_len, struct store_tok **out)
+{
+    return store_tok_make(s, label, so_pin, so_pin_len, NULL, 0, NULL, 0, out);
+}
+
+CK_RV
+store_tok_create_set(struct store *s, const char label[32], const CK_UTF8CHAR *so_pin,
+                     CK_ULONG so_pin_len, const CK_UTF8CHAR *pin, CK_ULONG pin_len,
+                     const struct store_rec_new *recs, size_t n, struct store_tok **out)
+{
+    if (pin == NULL || (recs == NULL && n)) return CKR_ARGUMENTS_BAD;
+    return store_tok_make(s, label, so_pin, so_pin_len, pin, pin_len, recs, n, out);
 }
 
 CK_RV

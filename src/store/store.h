@@ -85,6 +85,19 @@ CK_SLOT_ID store_next_slot_id(const struct store *s);
  * store), CKR_DEVICE_ERROR (other I/O failures, logged). */
 CK_RV store_tok_create(struct store *s, const char label[32], const CK_UTF8CHAR *so_pin,
                        CK_ULONG so_pin_len, struct store_tok **out);
+/* A new token with its user PIN and first records, all at once: other
+ * processes list it complete, records included, or not at all (a
+ * credential set, src/credset/). recs are encoded attribute sets. Returns
+ * as store_tok_create(), and CKR_ARGUMENTS_BAD without a user PIN. */
+struct store_rec_new {
+    bool priv;
+    const uint8_t *blob;
+    size_t len;
+};
+CK_RV store_tok_create_set(struct store *s, const char label[32], const CK_UTF8CHAR *so_pin,
+                           CK_ULONG so_pin_len, const CK_UTF8CHAR *pin, CK_ULONG pin_len,
+                           const struct store_rec_new *recs, size_t n, struct store_tok **out);
+
 /* C_InitToken on an initialized token: verify the SO PIN (counting
  * failures), then destroy every record and the user PIN, replace the
  * master key and the label. Returns CKR_OK, CKR_PIN_INCORRECT,

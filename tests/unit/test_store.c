@@ -559,6 +559,53 @@ START_TEST(test_rec_private)
 }
 END_TEST
 
+/* A token born with its records and its user PIN (a credential set). */
+START_TEST(test_create_set)
+{
+    struct store *s = open_kind(_i);
+    char l[32];
+    mklabel(l, "a set");
+    struct store_rec_new recs[3] = {
+        {false, (const uint8_t *)"public one", 10},
+        {true, (const uint8_t *)"private one", 11},
+        {false, (const uint8_t *)"public two", 10},
+    };
+    struct store_tok *t = NULL;
+    ck_assert_rv(store_tok_create_set(s, l, SO_PIN, NULL, 0, recs, 3, &t), CKR_ARGUMENTS_BAD);
+    ck_assert_rv(store_tok_create_set(s, l, SO_PIN, USER_PIN, recs, 3, &t), CKR_OK);
+    ck_assert(info_of(t).user_pin_set);
+    store_close(s);
+
+    s = open_kind(_i);
+    ck_assert_uint_eq(store_tok_count(s), 1);
+    t = store_tok_at(s, 0);
+    ck_assert(info_of(t).user_pin_set);
+    ck_assert_int_eq(memcmp(info_of(t).label, l, 32), 0);
+    struct store_rec_ref *refs = NULL;
+    size_t n = 0;
+    ck_assert_rv(store_rec_list(t, &refs, &n), CKR_OK);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_rv(store_tok_login(t, CKU_USER, USER_PIN), CKR_OK);
+    int seen = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *p = NULL;
+        size_t len = 0;
+        ck_assert_rv(store_rec_get(t, refs[i].id, &p, &len, NULL), CKR_OK);
+        for (int k = 0; k < 3; k++)
+            if (len == recs[k].len && memcmp(p, recs[k].blob, len) == 0 &&
+                refs[i].priv == recs[k].priv)
+                seen |= 1 << k;
+        wipe_free(p, len);
+    }
+    free(refs);
+    ck_assert_int_eq(seen, 7);
+    /* The SO PIN works too. */
+    store_tok_logout(t);
+    ck_assert_rv(store_tok_login(t, CKU_SO, SO_PIN), CKR_OK);
+    store_close(s);
+}
+END_TEST
+
 START_TEST(test_generation)
 {
     static const CK_UTF8CHAR npin[] = "other-pin";
@@ -1494,6 +1541,7 @@ store_suite(void)
     tcase_add_loop_test(both, test_rec_large, 0, 2);
     tcase_add_loop_test(both, test_rec_private, 0, 2);
     tcase_add_loop_test(both, test_generation, 0, 2);
+    tcase_add_loop_test(both, test_create_set, 0, 2);
     tcase_add_loop_test(both, test_second_handle_records, 0, 2);
     tcase_add_loop_test(both, test_bad_args, 0, 2);
     tcase_add_loop_test(both, test_mutate_private_record, 0, 2);

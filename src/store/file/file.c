@@ -300,8 +300,8 @@ file_tok_fill(const char *dir, const uint8_t *hdr, size_t hlen, uint64_t gen)
 }
 
 static CK_RV
-file_tok_create(struct store_backend *b, const char *name, const uint8_t *hdr, size_t hlen,
-                uint64_t gen, struct store_btok **out)
+file_tok_create_recs(struct store_backend *b, const char *name, const uint8_t *hdr, size_t hlen,
+                     uint64_t gen, const struct store_blob *recs, size_t n, struct store_btok **out)
 {
     char tmpname[64], tmp[PATH_MAX];
     CK_RV rv;
@@ -322,6 +322,16 @@ file_tok_create(struct store_backend *b, const char *name, const uint8_t *hdr, s
     }
     made = 1;
     if ((rv = file_tok_fill(tmp, hdr, hlen, gen)) != CKR_OK) goto out;
+    /* The first records, durable before the token appears. */
+    char objs[PATH_MAX], rname[FILE_REC_NAME_LEN + 1];
+    if (n > 0 && file_join(objs, tmp, "objects") != 0) {
+        rv = file_rv(ENAMETOOLONG, 1, "create", tmp);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        file_rec_name(&recs[i].ref, rname);
+        if ((rv = file_write_atomic(objs, rname, recs[i].p, recs[i].n)) != CKR_OK) goto out;
+    }
     /* renameat fails (EEXIST/ENOTEMPTY) rather than replace an existing token. */
     if (renameat(tfd, tmpname, tfd, name) != 0) {
         rv = file_rv(errno, 1, "rename", tmp);
@@ -334,6 +344,13 @@ out:
     if (made) file_rm_tree(tfd, tmpname, 0);
     if (tfd >= 0) close(tfd);
     return rv;
+}
+
+static CK_RV
+file_tok_create(struct store_backend *b, const char *name, const uint8_t *hdr, size_t hlen,
+                uint64_t gen, struct store_btok **out)
+{
+    return file_tok_create_recs(b, name, hdr, hlen, gen, NULL, 0, out);
 }
 
 static CK_RV
@@ -696,6 +713,7 @@ static const struct store_backend_ops file_ops = {
     .blob_get = file_blob_get,
     .blob_put = file_blob_put,
     .blob_del = file_blob_del,
+    .tok_create_recs = file_tok_create_recs,
     .cat_map = file_cat_map,
     .cat_unmap = file_cat_unmap,
     .cat_append = file_cat_append,
