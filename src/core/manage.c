@@ -19,8 +19,8 @@ access_check(const struct session *s, bool on_token, bool priv)
 }
 
 /* CKA_UNIQUE_ID (3.0 §4.4.1): 128 random bits in hex, set once. */
-static CK_RV
-unique_id_put(struct attr_set *attrs)
+CK_RV
+manage_unique_id_put(struct attr_set *attrs)
 {
     uint8_t rnd[16];
     char hex[33];
@@ -50,7 +50,7 @@ manage_publish(struct library *lib, struct session *s, struct attr_set *attrs,
                CK_OBJECT_HANDLE *out)
 {
     struct object *o = NULL;
-    CK_RV rv = unique_id_put(attrs);
+    CK_RV rv = manage_unique_id_put(attrs);
     if (rv != CKR_OK) {
         attr_set_free(attrs);
         return rv;

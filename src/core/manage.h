@@ -50,6 +50,10 @@ CK_RV manage_key_usable(struct library *lib, struct session *s, enum op_kind kin
 /* The last step of every creation path: give a checked attribute set its
  * CKA_UNIQUE_ID, check the session may hold it, persist it if it is a token
  * object, and publish it. attrs is taken. */
+/* Give a new object its CKA_UNIQUE_ID. CKR_OK, CKR_HOST_MEMORY,
+ * CKR_DEVICE_ERROR. */
+CK_RV manage_unique_id_put(struct attr_set *attrs);
+
 CK_RV manage_publish(struct library *lib, struct session *s, struct attr_set *attrs,
                      CK_OBJECT_HANDLE *out);
 

@@ -184,10 +184,13 @@ static CK_FUNCTION_LIST_3_0 list_30 = {
 };
 
 static CK_CHAR iface_name[] = "PKCS 11";
+static CK_CHAR vendor_name[] = CT_CREDSETS_INTERFACE;
 
+/* The standard lists first: C_GetInterface(NULL...) answers the first. */
 static CK_INTERFACE ifaces[] = {
     {iface_name, &list_30, 0},
     {iface_name, &list_240, 0},
+    {vendor_name, &credsets_list, 0},
 };
 #define IFACE_COUNT (sizeof ifaces / sizeof ifaces[0])
 
@@ -234,8 +237,9 @@ ct_C_GetInterface(CK_UTF8CHAR_PTR pInterfaceName, CK_VERSION_PTR pVersion,
     if (ppInterface == NULL) return CKR_ARGUMENTS_BAD;
     for (size_t i = 0; i < IFACE_COUNT; i++) {
         const CK_VERSION *v = ifaces[i].pFunctionList;
-        if (pInterfaceName != NULL && strcmp((const char *)pInterfaceName, "PKCS 11") != 0)
-            continue;
+        /* Without a name: the standard interfaces only. */
+        const char *want = pInterfaceName != NULL ? (const char *)pInterfaceName : "PKCS 11";
+        if (strcmp(want, (const char *)ifaces[i].pInterfaceName) != 0) continue;
         if (pVersion != NULL && (pVersion->major != v->major || pVersion->minor != v->minor))
             continue;
         if ((ifaces[i].flags & flags) != flags) continue;

@@ -6,5 +6,8 @@
 #include "credtoken/pkcs11.h"
 
 const CK_FUNCTION_LIST_3_0 *lists_30(void);
+/* The vendor interface "credtoken credsets" (credsets.c). */
+#include "credtoken/credsets.h"
+extern CT_CREDSETS_FUNCTION_LIST credsets_list;
 
 #endif

@@ -13,6 +13,7 @@ conf_defaults(struct conf *c)
     snprintf(c->store, sizeof c->store, "%s", CONF_DEFAULT_STORE);
     c->max_pin_failures = 10;
     c->kdf_target_ms = 100;
+    c->max_sets = 100;
 }
 
 static char *
@@ -47,6 +48,7 @@ conf_set(struct conf *c, const char *key, const char *val)
     }
     if (strcmp(key, "max_pin_failures") == 0) return parse_uint(val, 1, 1000, &c->max_pin_failures);
     if (strcmp(key, "kdf_target_ms") == 0) return parse_uint(val, 1, 10000, &c->kdf_target_ms);
+    if (strcmp(key, "max_sets") == 0) return parse_uint(val, 1, 1000000, &c->max_sets);
     return -1;
 }
 

@@ -10,6 +10,7 @@
  *   store            directory of the file store       (/var/lib/credtoken)
  *   max_pin_failures consecutive failures before lock  (10, 1..1000)
  *   kdf_target_ms    PIN KDF cost chosen at token init (100, 1..10000)
+ *   max_sets         credential sets a store may hold (100, 1..1000000)
  */
 #ifndef CT_UTIL_CONF_H
 #define CT_UTIL_CONF_H
@@ -23,6 +24,7 @@ struct conf {
     char store[4096];
     unsigned max_pin_failures;
     unsigned kdf_target_ms;
+    unsigned max_sets;
 };
 
 /* Fill *c with the defaults. */

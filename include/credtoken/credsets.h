@@ -1,0 +1,44 @@
+/*
+ * credsets.h: credtoken's vendor interface for credential sets, reached
+ * through PKCS#11 3.0's C_GetInterface:
+ *
+ *     CK_INTERFACE_PTR i;
+ *     C_GetInterface((CK_UTF8CHAR_PTR)CT_CREDSETS_INTERFACE, NULL, &i, 0);
+ *     const CT_CREDSETS_FUNCTION_LIST *f = i->pFunctionList;
+ *
+ * A set is a token whose label is the set's ID (README, "Credential
+ * sets"); everything else about a set is read and used through the
+ * ordinary PKCS#11 functions. C_Initialize must have been called.
+ */
+#ifndef CREDTOKEN_CREDSETS_H
+#define CREDTOKEN_CREDSETS_H
+
+#include "credtoken/pkcs11.h"
+
+#define CT_CREDSETS_INTERFACE "credtoken credsets"
+
+/* CT_CreateSet flags. */
+#define CT_SET_ALLOW_EXPIRED 0x1UL /* accept a certificate outside its validity period */
+#define CT_SET_EXPORTABLE 0x2UL    /* psk: the key's value can be read */
+#define CT_SET_AWS_LABELS 0x4UL    /* x509: AWS corePKCS11's object labels */
+
+typedef struct CT_CREDSETS_FUNCTION_LIST {
+    CK_VERSION version; /* 1.0 */
+    /* Create set id (NUL-terminated, at most 32 characters) from its JSON
+     * body as a new token with the SO and user PINs given, atomically: it
+     * exists complete or not at all. *pSlot receives its slot. On failure
+     * pErr (errLen bytes, may be NULL) receives one line saying why.
+     * Returns CKR_OK; CKR_CRYPTOKI_NOT_INITIALIZED; CKR_ARGUMENTS_BAD (a
+     * NULL argument, a bad ID); CKR_DATA_INVALID (malformed body, unknown
+     * type, missing or unexpected field, duplicate ID); CKR_DATA_LEN_RANGE;
+     * CKR_ATTRIBUTE_VALUE_INVALID (keys or certificates that do not parse,
+     * match, verify or are not valid now); CKR_PIN_LEN_RANGE;
+     * CKR_DEVICE_MEMORY (the store's set limit, or no space);
+     * CKR_TOKEN_WRITE_PROTECTED; CKR_DEVICE_ERROR; CKR_HOST_MEMORY. */
+    CK_RV (*CT_CreateSet)
+    (const char *id, const CK_BYTE *pBody, CK_ULONG ulBodyLen, CK_FLAGS flags,
+     const CK_UTF8CHAR *pSoPin, CK_ULONG ulSoPinLen, const CK_UTF8CHAR *pPin, CK_ULONG ulPinLen,
+     CK_SLOT_ID *pSlot, char *pErr, CK_ULONG errLen);
+} CT_CREDSETS_FUNCTION_LIST;
+
+#endif

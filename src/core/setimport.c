@@ -1,0 +1,188 @@
+/*
+ * setimport.c: a credential set becomes a token (setimport.h).
+ */
+#include "core/setimport.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/manage.h"
+#include "core/schema.h"
+#include "mech/mech.h"
+#include "util/wipe.h"
+
+#define SETIMPORT_PIN_MIN 4
+#define SETIMPORT_PIN_MAX 255
+
+static bool
+is_vendor(CK_ATTRIBUTE_TYPE t)
+{
+    return t >= CKA_CREDTOKEN_SET_ID && t <= CKA_CREDTOKEN_NOT_AFTER;
+}
+
+/* schema_check() without the set's vendor attributes, which only an import
+ * may set (no C_CreateObject template can carry them). */
+static CK_RV
+check_without_vendor(enum schema_op op, struct attr_set *a)
+{
+    struct attr_set *v = attr_set_new();
+    if (v == NULL) return CKR_HOST_MEMORY;
+    CK_RV rv = CKR_OK;
+    for (size_t i = 0; rv == CKR_OK && i < attr_set_count(a);) {
+        const struct attr *x = attr_set_at(a, i);
+        if (!is_vendor(x->type)) {
+            i++;
+            continue;
+        }
+        rv = attr_set_put(v, x->type, x->val, x->len);
+        if (rv == CKR_OK) attr_set_del(a, x->type);
+    }
+    if (rv == CKR_OK) rv = schema_check(op, a, NULL, false, CK_UNAVAILABLE_INFORMATION);
+    if (rv == CKR_OK) rv = attr_set_merge(a, v);
+    attr_set_free(v);
+    return rv;
+}
+
+/* A public key object's material, from its private key's attributes. */
+static CK_RV
+copy_public(const struct attr_set *priv, struct attr_set *pub)
+{
+    static const CK_ATTRIBUTE_TYPE parts[] = {CKA_EC_PARAMS, CKA_EC_POINT, CKA_MODULUS,
+                                              CKA_PUBLIC_EXPONENT};
+    CK_RV rv = CKR_OK;
+    for (size_t i = 0; rv == CKR_OK && i < sizeof parts / sizeof parts[0]; i++) {
+        const struct attr *x = attr_set_find(priv, parts[i]);
+        if (x != NULL) rv = attr_set_put(pub, x->type, x->val, x->len);
+    }
+    return rv;
+}
+
+/* One object of the set, complete: material, defaults, derived values. */
+static CK_RV
+complete_one(const struct credset_obj *co, const struct attr_set *last_priv, struct attr_set **out)
+{
+    struct attr_set *a = NULL;
+    CK_OBJECT_CLASS cls = 0;
+    CK_KEY_TYPE kt = 0;
+    CK_RV rv = attr_set_dup(co->tmpl, &a);
+    if (rv != CKR_OK) return rv;
+    (void)attr_set_get_ulong(a, CKA_CLASS, &cls);
+    (void)attr_set_get_ulong(a, CKA_KEY_TYPE, &kt);
+    if (cls == CKO_PRIVATE_KEY) {
+        /* As an unwrap: the material comes from the PKCS#8 form. */
+        rv = check_without_vendor(SCHEMA_UNWRAP, a);
+        if (rv == CKR_OK) rv = mech_key_import(cls, kt, co->pkcs8, co->pkcs8_len, a);
+    } else {
+        if (cls == CKO_PUBLIC_KEY)
+            rv = last_priv != NULL ? copy_public(last_priv, a) : CKR_GENERAL_ERROR;
+        if (rv == CKR_OK) rv = check_without_vendor(SCHEMA_CREATE, a);
+        if (rv == CKR_OK && (cls == CKO_PUBLIC_KEY || cls == CKO_SECRET_KEY))
+            rv = mech_key_complete(cls, kt, a);
+    }
+    if (rv == CKR_OK) rv = manage_unique_id_put(a);
+    if (rv != CKR_OK) {
+        attr_set_free(a);
+        return rv;
+    }
+    *out = a;
+    return CKR_OK;
+}
+
+/* Every object encoded as a record. */
+static CK_RV
+encode_all(const struct credset *c, struct store_rec_new *recs, char err[CREDSET_ERR_LEN])
+{
+    struct attr_set *last_priv = NULL;
+    CK_RV rv = CKR_OK;
+    for (size_t i = 0; rv == CKR_OK && i < c->nobj; i++) {
+        struct attr_set *a = NULL;
+        rv = complete_one(&c->objs[i], last_priv, &a);
+        if (rv != CKR_OK) {
+            snprintf(err, CREDSET_ERR_LEN, "the set's object %zu was refused (0x%lx)", i + 1, rv);
+            break;
+        }
+        uint8_t *blob = NULL;
+        size_t len = 0;
+        rv = attr_set_encode(a, &blob, &len);
+        recs[i] = (struct store_rec_new){attr_set_get_bool(a, CKA_PRIVATE, true), blob, len};
+        CK_OBJECT_CLASS cls = 0;
+        (void)attr_set_get_ulong(a, CKA_CLASS, &cls);
+        if (cls == CKO_PRIVATE_KEY) {
+            attr_set_free(last_priv);
+            last_priv = a;
+        } else {
+            attr_set_free(a);
+        }
+    }
+    attr_set_free(last_priv);
+    return rv;
+}
+
+static void
+pad_label(const char *id, char out[32])
+{
+    size_t n = strlen(id);
+    memset(out, ' ', 32);
+    memcpy(out, id, n < 32 ? n : 32);
+}
+
+CK_RV
+setimport_create(struct library *lib, const char *id, const uint8_t *body, size_t len,
+                 const struct credset_opts *o, const CK_UTF8CHAR *so_pin, CK_ULONG so_len,
+                 const CK_UTF8CHAR *pin, CK_ULONG pin_len, CK_SLOT_ID *slot,
+                 char err[CREDSET_ERR_LEN])
+{
+    struct credset *c = NULL;
+    struct store_rec_new *recs = NULL;
+    struct store_tok *st = NULL;
+    char label[32];
+    err[0] = '\0';
+    if (so_len < SETIMPORT_PIN_MIN || so_len > SETIMPORT_PIN_MAX || pin_len < SETIMPORT_PIN_MIN ||
+        pin_len > SETIMPORT_PIN_MAX) {
+        snprintf(err, CREDSET_ERR_LEN, "PINs have %d to %d characters", SETIMPORT_PIN_MIN,
+                 SETIMPORT_PIN_MAX);
+        return CKR_PIN_LEN_RANGE;
+    }
+    CK_RV rv = credset_parse(id, body, len, o, &c, err);
+    if (rv != CKR_OK) return rv;
+    /* The ID is the label: it names one token. The count includes every
+     * token of the store. */
+    pad_label(id, label);
+    if ((rv = library_refresh_inlock(lib)) != CKR_OK) goto out;
+    size_t n = store_tok_count(lib->store);
+    for (size_t i = 0; i < n; i++) {
+        struct store_tok_info inf;
+        if (store_tok_info(store_tok_at(lib->store, i), &inf) == CKR_OK &&
+            memcmp(inf.label, label, 32) == 0) {
+            snprintf(err, CREDSET_ERR_LEN, "a set with ID \"%s\" exists", id);
+            rv = CKR_DATA_INVALID;
+            goto out;
+        }
+    }
+    if (n >= lib->conf.max_sets) {
+        snprintf(err, CREDSET_ERR_LEN, "the store holds %zu sets, its limit (max_sets = %u)", n,
+                 lib->conf.max_sets);
+        rv = CKR_DEVICE_MEMORY;
+        goto out;
+    }
+    rv = CKR_HOST_MEMORY;
+    if ((recs = calloc(c->nobj ? c->nobj : 1, sizeof *recs)) == NULL) goto out;
+    if ((rv = encode_all(c, recs, err)) != CKR_OK) goto out;
+    rv = store_tok_create_set(lib->store, label, so_pin, so_len, pin, pin_len, recs, c->nobj, &st);
+    if (rv != CKR_OK) {
+        snprintf(err, CREDSET_ERR_LEN, "the store refused the set (0x%lx)", rv);
+        goto out;
+    }
+    if ((rv = library_refresh_inlock(lib)) != CKR_OK) goto out;
+    struct store_tok_info inf;
+    if ((rv = store_tok_info(st, &inf)) != CKR_OK) goto out;
+    *slot = inf.slot_id;
+out:
+    for (size_t i = 0; recs != NULL && i < c->nobj; i++)
+        if (recs[i].blob != NULL) wipe_free((uint8_t *)(uintptr_t)recs[i].blob, recs[i].len);
+    free(recs);
+    credset_free(c);
+    if (rv != CKR_OK && err[0] == '\0') snprintf(err, CREDSET_ERR_LEN, "failed (0x%lx)", rv);
+    return rv;
+}
