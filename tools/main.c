@@ -23,6 +23,12 @@ static const char main_usage[] =
     "                      initialize a free token, and its user PIN with --pin-file\n"
     "  list [--json] [--pin-file FILE] [--token LABEL]\n"
     "                      list tokens and their objects\n"
+    "  set create ID --from FILE|- [--so-pin-file FILE] [--pin-file FILE] [--allow-expired]\n"
+    "      [--exportable] [--aws-labels]\n"
+    "                      store a credential set (a JSON body) as a new token\n"
+    "  set list [--json]   list the credential sets, never their secrets\n"
+    "  azure-sas --set ID --resource URI --ttl SECONDS [--pin-file FILE]\n"
+    "                      an Azure SharedAccessSignature signed inside the token\n"
     "\n"
     "options:\n"
     "  --module PATH       the PKCS#11 module (default: $CREDTOKEN_MODULE, else\n"
@@ -41,6 +47,8 @@ struct main_cmd {
 static const struct main_cmd main_cmds[] = {
     {"init", cmd_init_run},
     {"list", cmd_list_run},
+    {"set", cmd_set_run},
+    {"azure-sas", cmd_azure_sas_run},
 };
 
 int

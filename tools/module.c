@@ -56,6 +56,11 @@ module_get_list(struct module *m)
     CK_FUNCTION_LIST_PTR list = NULL;
     CK_RV rv;
 
+    static CK_UTF8CHAR vendor[] = CT_CREDSETS_INTERFACE;
+    CK_INTERFACE_PTR vi = NULL;
+    if (get_iface != NULL && get_iface(vendor, NULL, &vi, 0) == CKR_OK && vi != NULL &&
+        vi->pFunctionList != NULL && ((const CK_VERSION *)vi->pFunctionList)->major == 1)
+        m->credsets = vi->pFunctionList;
     if (get_iface != NULL && get_iface(module_iface_name, NULL, &iface, 0) == CKR_OK &&
         iface != NULL && iface->pFunctionList != NULL) {
         const CK_VERSION *v = iface->pFunctionList; /* every list starts with its version */

@@ -9,6 +9,7 @@
 #ifndef CREDTOKEN_TOOL_MODULE_H
 #define CREDTOKEN_TOOL_MODULE_H
 
+#include <credtoken/credsets.h>
 #include <credtoken/pkcs11.h>
 
 /* The functions the tool calls; X(Name) stands for C_Name. */
@@ -26,12 +27,16 @@
     X(GetAttributeValue)                                                                           \
     X(FindObjectsInit)                                                                             \
     X(FindObjects)                                                                                 \
-    X(FindObjectsFinal)
+    X(FindObjectsFinal)                                                                            \
+    X(SignInit)                                                                                    \
+    X(Sign)
 
 struct module {
     void *dl;
     CK_VERSION version;   /* of the function list in use */
     CK_BBOOL initialized; /* C_Initialize succeeded: module_unload finalizes */
+    /* credtoken's vendor interface, NULL for other modules. */
+    const CT_CREDSETS_FUNCTION_LIST *credsets;
 #define MODULE_FIELD(name) CK_C_##name C_##name;
     MODULE_FUNCS(MODULE_FIELD)
 #undef MODULE_FIELD

@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# Credential sets through the credtoken CLI: every type created and listed,
+# the secrets never shown, the bad inputs refused with one line and nothing
+# left behind, the set limit, and an Azure SAS signed in the token that is
+# byte for byte the one openssl computes from the raw key.
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+CLI=${CREDTOKEN_TEST_CLI:?CREDTOKEN_TEST_CLI not set}
+ct() { "$CLI" --module "$MOD" "$@"; }
+printf '%s\n' $SO_PIN >so.pin
+printf '%s\n' $PIN >user.pin
+chmod 600 so.pin user.pin
+create() { # create ID FILE [flags...]
+  local id=$1 file=$2; shift 2
+  ct set create "$id" --from "$file" --so-pin-file so.pin --pin-file user.pin "$@"
+}
+json_str() { python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' "$1"; }
+nsets() { ct set list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+
+step "material: a CA, a device key and certificate, an RSA key"
+make_ca ca
+file_cert ca dev
+make_ca other
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out rsa.key 2>/dev/null
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ec.key 2>/dev/null
+SECRET='wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'
+
+step "every type is created"
+cat >x509.json <<EOF
+{"type":"x509","description":"mTLS to the broker","credentials":{"key":$(json_str dev.key),
+ "cert":$(json_str dev.crt),"ca":$(json_str ca.crt)}}
+EOF
+cat >aws.json <<EOF
+{"type":"aws-credentials","credentials":{"accessKeyId":"AKIAIOSFODNN7EXAMPLE","secretAccessKey":"$SECRET"}}
+EOF
+cat >role.json <<'EOF'
+{"type":"aws-iam-role-credentials","credentials":{"roleArn":"arn:aws:iam::123456789012:role/dev","externalId":"ext-1"}}
+EOF
+cat >bus.json <<'EOF'
+{"type":"azure-credentials","credentials":{"policyName":"RootManageSharedAccessKey","key":"YnVzLWtleS10ZXh0"}}
+EOF
+cat >hub.json <<'EOF'
+{"type":"azureIoT-credentials","credentials":{"sharedAccessKeyName":"iothubowner","sharedAccessKey":"c2VjcmV0LWtleQ=="}}
+EOF
+cat >gcpiot.json <<EOF
+{"type":"googleIoT-credentials","credentials":{"projectId":"p","region":"europe-west1","registryId":"r",
+ "deviceId":"d","algorithm":"ES256","privateKey":$(json_str ec.key)}}
+EOF
+python3 - rsa.key >sa.json <<'PY'
+import json, sys
+doc = {"type": "service_account", "project_id": "proj", "private_key_id": "k1",
+       "private_key": open(sys.argv[1]).read(), "client_email": "dev@proj.iam.gserviceaccount.com",
+       "token_uri": "https://oauth2.googleapis.com/token"}
+print(json.dumps({"type": "google-service-account-json", "credentials": {"credentials": doc}}))
+PY
+cat >pubnub.json <<'EOF'
+{"type":"pubnub-credentials","credentials":{"publishKey":"pub-c-1","subscribeKey":"sub-c-2"}}
+EOF
+cat >psk.json <<'EOF'
+{"type":"psk","credentials":{"key":"my-secret-key"}}
+EOF
+for t in x509 aws role bus hub gcpiot sa pubnub psk; do
+  create "set-$t" "$t.json" >out.txt
+  expect_in "created set \"set-$t\"" out.txt
+done
+# CRLF line endings, and AWS corePKCS11's labels.
+sed 's/$/\r/' dev.key >dev-crlf.key
+cat >x509crlf.json <<EOF
+{"type":"x509","credentials":{"key":$(json_str dev-crlf.key),"cert":$(json_str dev.crt),"ca":$(json_str ca.crt)}}
+EOF
+create set-aws-iot x509crlf.json --aws-labels >/dev/null
+$P11 --token-label set-aws-iot --login --pin $PIN --list-objects >objs.txt
+expect_in "Device Priv TLS Key" objs.txt
+expect_in "Device Cert" objs.txt
+expect_in "Root Cert" objs.txt
+
+step "set list --json: the API's shape, and no secret anywhere"
+ct set list --json >list.json
+python3 - list.json <<'PY'
+import json, sys
+sets = {s["credentialsId"]: s for s in json.load(open(sys.argv[1]))}
+want = {"set-x509": "x509", "set-aws": "aws-credentials", "set-role": "aws-iam-role-credentials",
+        "set-bus": "azure-credentials", "set-hub": "azureIoT-credentials",
+        "set-gcpiot": "googleIoT-credentials", "set-sa": "google-service-account-json",
+        "set-pubnub": "pubnub-credentials", "set-psk": "psk", "set-aws-iot": "x509"}
+for k, t in want.items():
+    s = sets[k]
+    assert s["type"] == t, s
+    assert s["credentials"] == {}, s
+    for f in ("description", "createDateTime", "updateDateTime"):
+        assert f in s, (k, f)
+assert sets["set-x509"]["description"] == "mTLS to the broker"
+print("list ok:", len(sets), "sets")
+PY
+for secret in "$SECRET" my-secret-key c2VjcmV0LWtleQ== "PRIVATE KEY"; do
+  if grep -q -- "$secret" list.json; then fail "set list shows a secret"; fi
+done
+ct set list >table.txt
+expect_in "set-gcpiot" table.txt
+
+step "the x509 set signs through the pkcs11 engine; its key is not readable"
+/usr/bin/python3 "$here/read_sensitive.py" "$MOD" set-x509 $PIN >sens.txt
+expect_in "private key values are sensitive" sens.txt
+echo hello >msg.txt
+OPENSSL_CONF=$WORK/openssl.cnf openssl pkeyutl -engine pkcs11 -keyform engine \
+  -inkey "pkcs11:token=set-x509;object=device;type=private;pin-value=$PIN" -sign \
+  -in <(openssl dgst -sha256 -binary msg.txt) -out sig.bin 2>/dev/null
+openssl pkeyutl -verify -pubin -inkey <(openssl x509 -in dev.crt -pubkey -noout) \
+  -in <(openssl dgst -sha256 -binary msg.txt) -sigfile sig.bin >verify.txt
+expect_in "Signature Verified Successfully" verify.txt
+
+step "azure-sas: signed in the token, identical to openssl's from the raw key"
+sas_expect() { # sas_expect KEYHEX URI EXPIRY NAME
+  local enc sig
+  enc=$(python3 -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$2")
+  sig=$(printf '%s\n%s' "$enc" "$3" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$1" -binary |
+    openssl base64 -A)
+  sig=$(python3 -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$sig")
+  echo "SharedAccessSignature sr=$enc&sig=$sig&se=$3&skn=$4"
+}
+URI=myhub.azure-devices.net/devices/dev1
+ct azure-sas --set set-hub --resource "$URI" --expiry 1700000000 --pin-file user.pin >sas.txt
+sas_expect "$(printf 'secret-key' | od -An -tx1 | tr -d ' \n')" "$URI" 1700000000 iothubowner >want.txt
+diff sas.txt want.txt || fail "IoT Hub SAS differs from openssl's"
+ct azure-sas --set set-bus --resource "sb://ns.servicebus.windows.net/q" --expiry 1800000000 \
+  --pin-file user.pin >sas2.txt
+sas_expect "$(printf 'YnVzLWtleS10ZXh0' | od -An -tx1 | tr -d ' \n')" "sb://ns.servicebus.windows.net/q" \
+  1800000000 RootManageSharedAccessKey >want2.txt
+diff sas2.txt want2.txt || fail "Service Bus SAS differs from openssl's"
+ct azure-sas --set set-hub --resource "$URI" --ttl 3600 --pin-file user.pin >sas3.txt
+expect_in "SharedAccessSignature sr=" sas3.txt
+
+step "bad input: one error line, exit 1, no set left behind"
+check_err() { # check_err STATUS PATTERN command...
+  local want=$1 pat=$2; shift 2
+  set +e; "$@" >out.txt 2>err.txt; local got=$?; set -e
+  [ "$got" -eq "$want" ] || { cat out.txt err.txt; fail "$* exited $got, wanted $want"; }
+  [ "$(grep -vc 'warning' err.txt)" -eq 1 ] || { cat err.txt; fail "$*: not one error line"; }
+  grep -q -- "$pat" err.txt || { cat err.txt; fail "$*: no '$pat' in the error"; }
+}
+before=$(nsets)
+printf '{"type":"psk","credentials":{"key":"k"}' >trunc.json
+check_err 1 "malformed JSON" create bad1 trunc.json
+printf '{"type":"ssh","credentials":{}}' >type.json
+check_err 1 "unknown type" create bad2 type.json
+printf '{"type":"aws-credentials","credentials":{"accessKeyId":"AKIAIOSFODNN7EXAMPLE"}}' >miss.json
+check_err 1 'missing field "secretAccessKey"' create bad3 miss.json
+printf '{"type":"psk","credentials":{"key":"k","salt":"s"}}' >extra.json
+check_err 1 'unexpected field "salt"' create bad4 extra.json
+cat >mismatch.json <<EOF
+{"type":"x509","credentials":{"key":$(json_str ec.key),"cert":$(json_str dev.crt),"ca":$(json_str ca.crt)}}
+EOF
+check_err 1 "does not match the certificate" create bad5 mismatch.json
+cat >chain.json <<EOF
+{"type":"x509","credentials":{"key":$(json_str dev.key),"cert":$(json_str dev.crt),"ca":$(json_str other.crt)}}
+EOF
+check_err 1 "does not verify to the CA" create bad6 chain.json
+check_err 1 "exists" create set-psk psk.json
+check_err 2 "at most 32" create abcdefghijklmnopqrstuvwxyz0123456 psk.json
+[ "$(nsets)" -eq "$before" ] || fail "a refused set was left behind"
+
+step "the set limit"
+printf 'max_sets = %s\n' "$before" >>"$CREDTOKEN_CONF"
+check_err 1 "limit" create one-too-many psk.json
+[ "$(nsets)" -eq "$before" ] || fail "a set beyond the limit was created"
+echo "credsets: ok"
