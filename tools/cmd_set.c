@@ -15,6 +15,7 @@
 #include "module.h"
 #include "pin.h"
 #include "report.h"
+#include "setobj.h"
 #include "token.h"
 
 #define SET_BODY_MAX (64 * 1024)
@@ -23,13 +24,15 @@ static const char set_usage[] =
     "usage: credtoken [--module PATH] set create ID --from FILE|- [--so-pin-file FILE]\n"
     "                      [--pin-file FILE] [--allow-expired] [--exportable] [--aws-labels]\n"
     "       credtoken [--module PATH] set list [--json]\n"
+    "       credtoken [--module PATH] set show ID [--json] [--pin-file FILE]\n"
     "\n"
     "create: make set ID (at most 32 characters) from the JSON body in FILE (- for\n"
     "  standard input), as a new token with the SO and user PINs given. The set is\n"
     "  stored complete or not at all. --allow-expired accepts an x509 certificate\n"
     "  outside its validity period; --exportable lets a psk's value be read back;\n"
     "  --aws-labels uses AWS corePKCS11's object labels for an x509 set.\n"
-    "list: every set, without secrets and without a PIN.\n";
+    "list: every set, without secrets and without a PIN.\n"
+    "show: one set; with --pin-file also its fields that are not secret.\n";
 
 /* The whole of file (or standard input for "-"), at most SET_BODY_MAX bytes. */
 static int
@@ -235,6 +238,107 @@ out:
     return rc;
 }
 
+/* The set's fields that are not secret: its CKO_DATA objects (labelled by
+ * field), read after login. */
+static void
+set_fields(const struct module *m, CK_SESSION_HANDLE s, json_object *cred)
+{
+    CK_OBJECT_CLASS cls = CKO_DATA;
+    char app[] = "credtoken";
+    CK_ATTRIBUTE t[] = {{CKA_CLASS, &cls, sizeof cls}, {CKA_APPLICATION, app, sizeof app - 1}};
+    CK_OBJECT_HANDLE h[64];
+    CK_ULONG n = 0;
+    if (m->C_FindObjectsInit(s, t, 2) != CKR_OK) return;
+    if (m->C_FindObjects(s, h, 64, &n) != CKR_OK) n = 0;
+    m->C_FindObjectsFinal(s);
+    for (CK_ULONG i = 0; i < n; i++) {
+        char label[64], val[8192];
+        CK_ATTRIBUTE a[] = {{CKA_LABEL, label, sizeof label - 1}, {CKA_VALUE, val, sizeof val - 1}};
+        if (m->C_GetAttributeValue(s, h[i], a, 2) != CKR_OK) continue;
+        label[a[0].ulValueLen] = '\0';
+        val[a[1].ulValueLen] = '\0';
+        if (strcmp(label, "credset") == 0) continue;
+        json_object *doc = strcmp(label, "service-account") == 0 ? json_tokener_parse(val) : NULL;
+        json_object_object_add(cred, label, doc != NULL ? doc : json_object_new_string(val));
+    }
+}
+
+static int
+set_show(const char *module_path, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {"pin-file", required_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *pin_file = NULL;
+    int c, as_json = 0;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        if (c == 'j')
+            as_json = 1;
+        else if (c == 'p')
+            pin_file = optarg;
+        else if (c == 'h') {
+            fputs(set_usage, stdout);
+            return REPORT_EXIT_OK;
+        } else
+            return cmd_bad_option(c, argv);
+    }
+    if (optind + 1 != argc) {
+        report_error("set show: give one set ID");
+        return REPORT_EXIT_USAGE;
+    }
+    const char *id = argv[optind];
+    struct pin pin;
+    struct module m;
+    CK_SLOT_ID slot;
+    CK_SESSION_HANDLE s = CK_INVALID_HANDLE;
+    json_object *d = NULL;
+    int rc = REPORT_EXIT_FAIL;
+    memset(&pin, 0, sizeof pin);
+    if (pin_file != NULL && pin_read(&pin, pin_file, "user PIN", "--pin-file", 0) != 0)
+        return REPORT_EXIT_FAIL;
+    if (module_load(&m, module_path) != 0) goto out_pin;
+    if (setobj_slot(&m, id, &slot) != 0 || (d = set_descriptor(&m, slot)) == NULL) {
+        report_error("set show: no set \"%s\"", id);
+        goto out;
+    }
+    json_object *cred = json_object_new_object();
+    json_object_object_add(d, "credentials", cred);
+    if (pin_file != NULL) {
+        CK_RV rv = m.C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s);
+        if (rv == CKR_OK) rv = m.C_Login(s, CKU_USER, pin.buf, pin.len);
+        if (rv != CKR_OK) {
+            report_rv(rv, "set show %s: login", id);
+            goto out;
+        }
+        set_fields(&m, s, cred);
+    }
+    if (as_json) {
+        printf("%s\n", json_object_to_json_string_ext(d, JSON_C_TO_STRING_PRETTY));
+    } else {
+        printf(
+            "ID           %s\ntype         %s\ndescription  %s\ncreated      %s\nupdated      %s\n",
+            set_field(d, "credentialsId"), set_field(d, "type"), set_field(d, "description"),
+            set_field(d, "createDateTime"), set_field(d, "updateDateTime"));
+        json_object_object_foreach(cred, k, v)
+        {
+            printf("%-12s %s\n", k, json_object_get_string(v));
+        }
+    }
+    rc = REPORT_EXIT_OK;
+out:
+    json_object_put(d);
+    if (s != CK_INVALID_HANDLE) m.C_CloseSession(s);
+    module_unload(&m);
+out_pin:
+    pin_wipe(&pin);
+    return rc;
+}
+
 int
 cmd_set_run(const char *module_path, int argc, char **argv)
 {
@@ -244,6 +348,7 @@ cmd_set_run(const char *module_path, int argc, char **argv)
     }
     if (strcmp(argv[1], "create") == 0) return set_create(module_path, argc - 1, argv + 1);
     if (strcmp(argv[1], "list") == 0) return set_list(module_path, argc - 1, argv + 1);
-    report_error("set: unknown subcommand \"%s\" (create, list)", argv[1]);
+    if (strcmp(argv[1], "show") == 0) return set_show(module_path, argc - 1, argv + 1);
+    report_error("set: unknown subcommand \"%s\" (create, list, show)", argv[1]);
     return REPORT_EXIT_USAGE;
 }

@@ -27,8 +27,12 @@ static const char main_usage[] =
     "      [--exportable] [--aws-labels]\n"
     "                      store a credential set (a JSON body) as a new token\n"
     "  set list [--json]   list the credential sets, never their secrets\n"
+    "  set show ID [--json] [--pin-file FILE]\n"
+    "                      one set; with a PIN, its fields that are not secret\n"
     "  azure-sas --set ID --resource URI --ttl SECONDS [--pin-file FILE]\n"
     "                      an Azure SharedAccessSignature signed inside the token\n"
+    "  jwt --set ID --aud AUD --scope SCOPE [--ttl SECONDS] [--pin-file FILE]\n"
+    "                      a Google service-account JWT (RS256) signed inside the token\n"
     "\n"
     "options:\n"
     "  --module PATH       the PKCS#11 module (default: $CREDTOKEN_MODULE, else\n"
@@ -45,10 +49,8 @@ struct main_cmd {
 };
 
 static const struct main_cmd main_cmds[] = {
-    {"init", cmd_init_run},
-    {"list", cmd_list_run},
-    {"set", cmd_set_run},
-    {"azure-sas", cmd_azure_sas_run},
+    {"init", cmd_init_run},           {"list", cmd_list_run}, {"set", cmd_set_run},
+    {"azure-sas", cmd_azure_sas_run}, {"jwt", cmd_jwt_run},
 };
 
 int

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Credential sets through the credtoken CLI: every type created and listed,
-# the secrets never shown, the bad inputs refused with one line and nothing
-# left behind, the set limit, and an Azure SAS signed in the token that is
-# byte for byte the one openssl computes from the raw key.
+# Credential sets through the credtoken CLI: every type created, listed and
+# shown, the secrets never shown, the bad inputs refused with one line and
+# nothing left behind, the set limit, an Azure SAS signed in the token that
+# is byte for byte the one openssl computes from the raw key, and a Google
+# JWT signed in the token that openssl verifies.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 CLI=${CREDTOKEN_TEST_CLI:?CREDTOKEN_TEST_CLI not set}
@@ -129,6 +130,41 @@ sas_expect "$(printf 'YnVzLWtleS10ZXh0' | od -An -tx1 | tr -d ' \n')" "sb://ns.s
 diff sas2.txt want2.txt || fail "Service Bus SAS differs from openssl's"
 ct azure-sas --set set-hub --resource "$URI" --ttl 3600 --pin-file user.pin >sas3.txt
 expect_in "SharedAccessSignature sr=" sas3.txt
+
+step "set show: the fields that are not secret, and only with the PIN"
+ct set show set-aws --json >show0.json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["credentials"] == {}, d' show0.json
+ct set show set-aws --json --pin-file user.pin >show.json
+python3 - show.json <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["credentialsId"] == "set-aws" and d["type"] == "aws-credentials", d
+assert d["credentials"] == {"accessKeyId": "AKIAIOSFODNN7EXAMPLE"}, d["credentials"]
+PY
+if grep -q -- "$SECRET" show.json; then fail "set show shows the secret"; fi
+ct set show set-sa --json --pin-file user.pin >showsa.json
+expect_in "dev@proj.iam.gserviceaccount.com" showsa.json
+if grep -q "PRIVATE KEY" showsa.json; then fail "set show shows the service account's key"; fi
+
+step "jwt: RS256 signed in the token, verified by openssl with the public key"
+ct jwt --set set-sa --aud https://oauth2.googleapis.com/token \
+  --scope https://www.googleapis.com/auth/cloud-platform --pin-file user.pin >jwt.txt
+python3 - jwt.txt <<'PY'
+import base64, json, sys
+h, c, s = open(sys.argv[1]).read().strip().split(".")
+dec = lambda x: base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))
+hdr, claims = json.loads(dec(h)), json.loads(dec(c))
+assert hdr == {"alg": "RS256", "typ": "JWT", "kid": "k1"}, hdr
+assert claims["iss"] == "dev@proj.iam.gserviceaccount.com", claims
+assert claims["aud"] == "https://oauth2.googleapis.com/token", claims
+assert claims["scope"] == "https://www.googleapis.com/auth/cloud-platform", claims
+assert claims["exp"] - claims["iat"] == 3600, claims
+open("jwt-input.txt", "w").write(h + "." + c)
+open("jwt-sig.bin", "wb").write(dec(s))
+PY
+openssl pkey -in rsa.key -pubout -out rsa.pub
+openssl dgst -sha256 -verify rsa.pub -signature jwt-sig.bin jwt-input.txt >jwtv.txt
+expect_in "Verified OK" jwtv.txt
 
 step "bad input: one error line, exit 1, no set left behind"
 check_err() { # check_err STATUS PATTERN command...
