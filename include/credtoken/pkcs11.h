@@ -243,4 +243,16 @@ typedef CK_FUNCTION_LIST_3_0 *CK_FUNCTION_LIST_3_0_PTR;
 #define CKM_CREDTOKEN_BASE (CKM_VENDOR_DEFINED | 0x43540000UL)
 #define CKM_CREDTOKEN_AWS_SIGV4 (CKM_CREDTOKEN_BASE + 0x01UL)
 
+/* Its parameter: the credential scope of the request (AWS SigV4, "Task 3").
+ * C_Sign's data is the string to sign; the signature is the 32-byte
+ * HMAC-SHA256, which the request carries in hex. */
+typedef struct CK_CREDTOKEN_AWS_SIGV4_PARAMS {
+    CK_UTF8CHAR_PTR pDate; /* YYYYMMDD, 8 digits */
+    CK_ULONG ulDateLen;
+    CK_UTF8CHAR_PTR pRegion; /* e.g. us-east-1 */
+    CK_ULONG ulRegionLen;
+    CK_UTF8CHAR_PTR pService; /* e.g. s3, iam, execute-api */
+    CK_ULONG ulServiceLen;
+} CK_CREDTOKEN_AWS_SIGV4_PARAMS;
+
 #endif

@@ -33,6 +33,7 @@ extern const struct mech_ops aes_kw_ops;    /* CKM_AES_KEY_WRAP, _KEY_WRAP_PAD *
 extern const struct mech_ops ec_ecdsa_ops;
 extern const struct mech_ops eddsa_ops;
 extern const struct mech_ops rsa_ops;
+extern const struct mech_ops aws_sigv4_ops; /* CKM_CREDTOKEN_AWS_SIGV4 (sigv4.c) */
 
 /* ---- registry.c: algorithm objects cached on the private libctx ---- */
 

@@ -98,6 +98,8 @@ static const struct mech_desc registry_table[] = {
     {CKM_AES_KEY_WRAP_PAD, AES_INFO(ED | WU), KEYS1(CKK_AES), &aes_kw_ops},
     {CKM_HKDF_DERIVE, HKDF_INFO, KEYS_HKDF, NULL},
     {CKM_HKDF_DATA, HKDF_INFO, KEYS_HKDF, NULL},
+    /* Vendor-defined mechanisms sort last. */
+    {CKM_CREDTOKEN_AWS_SIGV4, HMAC_INFO, KEYS1(CKK_GENERIC_SECRET), &aws_sigv4_ops},
 };
 
 #define REGISTRY_N (sizeof registry_table / sizeof registry_table[0])

@@ -3,6 +3,7 @@
  * known-answer vectors from the standards and from the openssl command line.
  */
 #include <check.h>
+#include <openssl/hmac.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -3531,6 +3532,65 @@ END_TEST
 
 /* ---- every registered mechanism has a known-answer or round-trip test ---- */
 
+/* CKM_CREDTOKEN_AWS_SIGV4 against AWS's published SigV4 test suite
+ * ("get-vanilla": the example key, 20150830, us-east-1, service "service")
+ * and against the key chain computed here with OpenSSL's HMAC. */
+START_TEST(test_aws_sigv4)
+{
+    /* The suite's example key (AKIDEXAMPLE's secret). */
+    static const char secret[] = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    static const char sts[] = "AWS4-HMAC-SHA256\n20150830T123600Z\n"
+                              "20150830/us-east-1/service/aws4_request\n"
+                              "bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63";
+    static const char want_hex[] =
+        "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31";
+    struct mech_key *k = secret_key(CKK_GENERIC_SECRET, secret, strlen(secret));
+    CK_CREDTOKEN_AWS_SIGV4_PARAMS p = {(CK_UTF8CHAR_PTR) "20150830",  8,
+                                       (CK_UTF8CHAR_PTR) "us-east-1", 9,
+                                       (CK_UTF8CHAR_PTR) "service",   7};
+    uint8_t sig[1024];
+    CK_ULONG n = sizeof sig;
+    ck_assert_uint_eq(
+        oneshot(CKM_CREDTOKEN_AWS_SIGV4, MECH_SIGN, &p, sizeof p, k, sts, strlen(sts), sig, &n),
+        CKR_OK);
+    ck_assert_uint_eq(n, 32);
+    char hex[65];
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", sig[i]);
+    ck_assert_str_eq(hex, want_hex);
+    /* The same chain, step by step, with OpenSSL. */
+    uint8_t k0[64], a[32], b[32];
+    unsigned int len = 0;
+    memcpy(k0, "AWS4", 4);
+    memcpy(k0 + 4, secret, strlen(secret));
+    HMAC(EVP_sha256(), k0, (int)(4 + strlen(secret)), (const uint8_t *)"20150830", 8, a, &len);
+    HMAC(EVP_sha256(), a, 32, (const uint8_t *)"us-east-1", 9, b, &len);
+    HMAC(EVP_sha256(), b, 32, (const uint8_t *)"service", 7, a, &len);
+    HMAC(EVP_sha256(), a, 32, (const uint8_t *)"aws4_request", 12, b, &len);
+    HMAC(EVP_sha256(), b, 32, (const uint8_t *)sts, strlen(sts), a, &len);
+    ck_assert_int_eq(memcmp(a, sig, 32), 0);
+    /* Verification, and the parameter checks. */
+    ck_assert_uint_eq(verify(CKM_CREDTOKEN_AWS_SIGV4, &p, sizeof p, k, sts, strlen(sts), sig, 32),
+                      CKR_OK);
+    sig[0] ^= 1;
+    ck_assert_uint_eq(verify(CKM_CREDTOKEN_AWS_SIGV4, &p, sizeof p, k, sts, strlen(sts), sig, 32),
+                      CKR_SIGNATURE_INVALID);
+    struct mech_op *op = NULL;
+    ck_assert_uint_eq(op_start(CKM_CREDTOKEN_AWS_SIGV4, MECH_SIGN, NULL, 0, k, &op),
+                      CKR_MECHANISM_PARAM_INVALID);
+    CK_CREDTOKEN_AWS_SIGV4_PARAMS bad = p;
+    bad.pDate = (CK_UTF8CHAR_PTR) "2015083x";
+    ck_assert_uint_eq(op_start(CKM_CREDTOKEN_AWS_SIGV4, MECH_SIGN, &bad, sizeof bad, k, &op),
+                      CKR_MECHANISM_PARAM_INVALID);
+    bad = p;
+    bad.pRegion = (CK_UTF8CHAR_PTR) "us/east";
+    bad.ulRegionLen = 7;
+    ck_assert_uint_eq(op_start(CKM_CREDTOKEN_AWS_SIGV4, MECH_SIGN, &bad, sizeof bad, k, &op),
+                      CKR_MECHANISM_PARAM_INVALID);
+    mech_key_unref(k);
+}
+END_TEST
+
 START_TEST(test_mech_coverage)
 {
     /* Built at run time: Check's test handles are variables. Each entry
@@ -3588,6 +3648,7 @@ START_TEST(test_mech_coverage)
         {CKM_AES_KEY_WRAP_PAD, test_aes_kwp_rfc5649},
         {CKM_HKDF_DERIVE, test_hkdf_rfc5869},
         {CKM_HKDF_DATA, test_hkdf_rfc5869},
+        {CKM_CREDTOKEN_AWS_SIGV4, test_aws_sigv4},
     };
     const size_t n = sizeof cover / sizeof cover[0];
     ck_assert_uint_eq(n, mech_count());
@@ -3627,6 +3688,7 @@ add_registry_key_tests(Suite *s)
     tcase_add_test(tc, test_registry_fn_flag);
     tcase_add_test(tc, test_registry_info_all);
     tcase_add_test(tc, test_mech_coverage);
+    tcase_add_test(tc, test_aws_sigv4);
     tcase_add_test(tc, test_op_key_mismatch);
     tcase_add_test(tc, test_oneshot_after_update);
     tc = tc_new(s, "keys", 10);
