@@ -16,6 +16,7 @@ int cmd_list_run(const char *module_path, int argc, char **argv);
 int cmd_set_run(const char *module_path, int argc, char **argv);
 int cmd_azure_sas_run(const char *module_path, int argc, char **argv);
 int cmd_jwt_run(const char *module_path, int argc, char **argv);
+int cmd_aws_sigv4_run(const char *module_path, int argc, char **argv);
 
 /* cmd_bad_option: report getopt_long's result c ('?' or ':') for argv;
  * returns REPORT_EXIT_USAGE. */

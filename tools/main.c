@@ -33,6 +33,8 @@ static const char main_usage[] =
     "                      an Azure SharedAccessSignature signed inside the token\n"
     "  jwt --set ID --aud AUD --scope SCOPE [--ttl SECONDS] [--pin-file FILE]\n"
     "                      a Google service-account JWT (RS256) signed inside the token\n"
+    "  aws-sigv4 --set ID --method M --url U [--header H]... [--payload FILE]\n"
+    "                      AWS SigV4 Authorization headers, signed inside the token\n"
     "\n"
     "options:\n"
     "  --module PATH       the PKCS#11 module (default: $CREDTOKEN_MODULE, else\n"
@@ -50,7 +52,9 @@ struct main_cmd {
 
 static const struct main_cmd main_cmds[] = {
     {"init", cmd_init_run},           {"list", cmd_list_run}, {"set", cmd_set_run},
-    {"azure-sas", cmd_azure_sas_run}, {"jwt", cmd_jwt_run},
+    {"azure-sas", cmd_azure_sas_run},
+    {"jwt", cmd_jwt_run},
+    {"aws-sigv4", cmd_aws_sigv4_run},
 };
 
 int

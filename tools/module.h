@@ -29,7 +29,9 @@
     X(FindObjects)                                                                                 \
     X(FindObjectsFinal)                                                                            \
     X(SignInit)                                                                                    \
-    X(Sign)
+    X(Sign)                                                                                        \
+    X(DigestInit)                                                                                  \
+    X(Digest)
 
 struct module {
     void *dl;

@@ -155,9 +155,9 @@ build_aws(struct cs_build *b, json_object *cred)
 {
     size_t ni, ns;
     const char *id = cs_str(cred, "accessKeyId", &ni), *sk = cs_str(cred, "secretAccessKey", &ns);
-    if (ni < 16 || ni > 128 || !cs_chars(id, ni, NULL))
+    if (ni < 4 || ni > 128 || !cs_chars(id, ni, NULL))
         return cs_fail(b, CKR_DATA_INVALID,
-                       "credentials.accessKeyId: 16 to 128 letters and digits expected");
+                       "credentials.accessKeyId: 4 to 128 letters and digits expected");
     CK_RV rv = cs_data(b, "accessKeyId", id, ni);
     if (rv == CKR_OK) rv = cs_secret(b, "secretAccessKey", "aws", sk, ns, false);
     return rv;

@@ -2,8 +2,9 @@
 # Credential sets through the credtoken CLI: every type created, listed and
 # shown, the secrets never shown, the bad inputs refused with one line and
 # nothing left behind, the set limit, an Azure SAS signed in the token that
-# is byte for byte the one openssl computes from the raw key, and a Google
-# JWT signed in the token that openssl verifies.
+# is byte for byte the one openssl computes from the raw key, a Google JWT
+# signed in the token that openssl verifies, and AWS SigV4 headers checked
+# against AWS's published example and against curl --aws-sigv4.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 CLI=${CREDTOKEN_TEST_CLI:?CREDTOKEN_TEST_CLI not set}
@@ -165,6 +166,36 @@ PY
 openssl pkey -in rsa.key -pubout -out rsa.pub
 openssl dgst -sha256 -verify rsa.pub -signature jwt-sig.bin jwt-input.txt >jwtv.txt
 expect_in "Verified OK" jwtv.txt
+
+step "aws-sigv4: AWS's published example (get-vanilla)"
+cat >suite.json <<'EOF2'
+{"type":"aws-credentials","credentials":{"accessKeyId":"AKIDEXAMPLE","secretAccessKey":"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"}}
+EOF2
+create aws-suite suite.json >/dev/null
+ct aws-sigv4 --set aws-suite --url https://example.amazonaws.com/ --region us-east-1 \
+  --service service --date 20150830T123600Z --pin-file user.pin >s4.txt
+expect_in "Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31" s4.txt
+expect_in "x-amz-date: 20150830T123600Z" s4.txt
+
+step "aws-sigv4: identical to curl --aws-sigv4 given the raw key, for the same request"
+port=$(free_port)
+python3 "$here/capture.py" "$port" >cap.txt &
+PIDS+=($!)
+wait_port "$port"
+printf '{"item": 42}' >body.bin
+URL="http://127.0.0.1:$port/prod/items?a=2&b=1"
+curl -s -o /dev/null --aws-sigv4 "aws:amz:eu-west-1:execute-api" \
+  --user "AKIAIOSFODNN7EXAMPLE:$SECRET" -X POST --data-binary @body.bin \
+  -H "X-Custom: hello " "$URL"
+sleep 0.2
+curl_auth=$(grep -i '^Authorization:' cap.txt | head -1 | tr -d '\r' | sed 's/^[Aa]uthorization: //')
+curl_date=$(grep -i '^X-Amz-Date:' cap.txt | head -1 | tr -d '\r' | sed 's/^[^:]*: //')
+[ -n "$curl_auth" ] && [ -n "$curl_date" ] || { cat cap.txt; fail "curl sent no SigV4 headers"; }
+ct aws-sigv4 --set set-aws --method POST --url "$URL" --header "X-Custom: hello " \
+  --payload body.bin --region eu-west-1 --service execute-api --date "$curl_date" \
+  --pin-file user.pin >ours.txt
+ours=$(sed -n 's/^Authorization: //p' ours.txt)
+[ "$ours" = "$curl_auth" ] || { echo "curl: $curl_auth"; echo "ours: $ours"; fail "SigV4 differs from curl's"; }
 
 step "bad input: one error line, exit 1, no set left behind"
 check_err() { # check_err STATUS PATTERN command...

@@ -434,7 +434,7 @@ START_TEST(test_bad_json_and_fields)
     char *b = body_of("azureIoT-credentials", iot);
     parse_bad("s", b, &o, CKR_DATA_INVALID, "sharedAccessKey: not base64");
     free(b);
-    const char *aws[] = {"accessKeyId", "short", "secretAccessKey", "k", NULL};
+    const char *aws[] = {"accessKeyId", "AKIA*EXAMPLE", "secretAccessKey", "k", NULL};
     b = body_of("aws-credentials", aws);
     parse_bad("s", b, &o, CKR_DATA_INVALID, "accessKeyId");
     free(b);
