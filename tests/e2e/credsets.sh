@@ -111,6 +111,45 @@ openssl pkeyutl -verify -pubin -inkey <(openssl x509 -in dev.crt -pubkey -noout)
   -in <(openssl dgst -sha256 -binary msg.txt) -sigfile sig.bin >verify.txt
 expect_in "Signature Verified Successfully" verify.txt
 
+step "the x509 set's key: curl and mosquitto with mutual TLS on 127.0.0.1"
+printf 'subjectAltName=IP:127.0.0.1\n' >san.ext
+file_cert ca server san.ext
+uri="pkcs11:token=set-x509;object=device;type=private;pin-value=$PIN"
+port=$(free_port)
+openssl s_server -accept "127.0.0.1:$port" -cert server.crt -key server.key \
+  -CAfile ca.crt -Verify 1 -verify_return_error -www >server.log 2>&1 &
+PIDS+=($!)
+wait_port "$port"
+OPENSSL_CONF=$WORK/openssl.cnf curl -sS --fail --cacert ca.crt --cert dev.crt --engine pkcs11 \
+  --key-type ENG --key "$uri" "https://127.0.0.1:$port/" >page.html 2>curl.err ||
+  { cat curl.err server.log; fail "curl with the set's key"; }
+expect_in "Subject: CN=dev" page.html
+mport=$(free_port)
+cat >broker.conf <<CONF
+per_listener_settings false
+user root
+allow_anonymous true
+listener $mport 127.0.0.1
+cafile $WORK/ca.crt
+certfile $WORK/server.crt
+keyfile $WORK/server.key
+require_certificate true
+CONF
+mosquitto -c broker.conf >broker.log 2>&1 &
+PIDS+=($!)
+wait_port "$mport"
+mosquitto_sub -h 127.0.0.1 -p "$mport" --cafile ca.crt --cert server.crt --key server.key \
+  -t credtoken/sets -C 1 -W 20 >received.txt 2>sub.err &
+sub=$!
+PIDS+=($sub)
+sleep 1
+touch "$uri" # mosquitto 2.0.11 also opens the key argument as a file
+PKCS11_MODULE_PATH=$MOD OPENSSL_CONF=$WORK/openssl.cnf mosquitto_pub -h 127.0.0.1 -p "$mport" \
+  --cafile ca.crt --cert dev.crt --tls-engine pkcs11 --keyform engine --key "$uri" \
+  -t credtoken/sets -m "hello from a credential set" 2>pub.err || { cat pub.err broker.log; fail "publish"; }
+wait "$sub" || { cat sub.err; fail "subscriber"; }
+expect_in "hello from a credential set" received.txt
+
 step "azure-sas: signed in the token, identical to openssl's from the raw key"
 sas_expect() { # sas_expect KEYHEX URI EXPIRY NAME
   local enc sig
@@ -226,8 +265,40 @@ check_err 1 "exists" create set-psk psk.json
 check_err 2 "at most 32" create abcdefghijklmnopqrstuvwxyz0123456 psk.json
 [ "$(nsets)" -eq "$before" ] || fail "a refused set was left behind"
 
+step "SIGKILL during set create: each set is there whole or not at all"
+for i in $(seq 1 30); do
+  # The tool itself in the background (not a shell function): $! is its PID.
+  "$CLI" --module "$MOD" set create "crash-$i" --from x509.json --so-pin-file so.pin \
+    --pin-file user.pin >/dev/null 2>&1 &
+  pid=$!
+  sleep "$(printf '0.%03d' $((RANDOM % 40)))"
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+done
+/usr/bin/python3 - "$MOD" $PIN <<'PY'
+import sys
+import PyKCS11
+lib = PyKCS11.PyKCS11Lib()
+lib.load(sys.argv[1])
+whole = 0
+for slot in lib.getSlotList(tokenPresent=True):
+    label = lib.getTokenInfo(slot).label.strip()
+    if not label.startswith("crash-"):
+        continue
+    s = lib.openSession(slot)
+    s.login(sys.argv[2])
+    classes = sorted(s.getAttributeValue(o, [PyKCS11.CKA_CLASS])[0] for o in s.findObjects()
+                     if s.getAttributeValue(o, [PyKCS11.CKA_CLASS])[0] != PyKCS11.CKO_PROFILE)
+    want = sorted([PyKCS11.CKO_PRIVATE_KEY, PyKCS11.CKO_PUBLIC_KEY, PyKCS11.CKO_CERTIFICATE,
+                   PyKCS11.CKO_CERTIFICATE, PyKCS11.CKO_DATA])
+    assert classes == want, (label, classes)
+    whole += 1
+print("crash: %d of 30 sets whole, the others absent" % whole)
+PY
+
 step "the set limit"
-printf 'max_sets = %s\n' "$before" >>"$CREDTOKEN_CONF"
+now=$(nsets)
+printf 'max_sets = %s\n' "$now" >>"$CREDTOKEN_CONF"
 check_err 1 "limit" create one-too-many psk.json
-[ "$(nsets)" -eq "$before" ] || fail "a set beyond the limit was created"
+[ "$(nsets)" -eq "$now" ] || fail "a set beyond the limit was created"
 echo "credsets: ok"
