@@ -471,6 +471,12 @@ store_tok_create_set(struct store *s, const char label[32], const CK_UTF8CHAR *s
     return store_tok_make(s, label, so_pin, so_pin_len, pin, pin_len, recs, n, out);
 }
 
+void
+store_tok_label(const struct store_tok *t, char out[32])
+{
+    memcpy(out, t->h.label, 32);
+}
+
 CK_RV
 store_tok_info(struct store_tok *t, struct store_tok_info *out)
 {

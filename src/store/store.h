@@ -106,6 +106,10 @@ CK_RV store_tok_create_set(struct store *s, const char label[32], const CK_UTF8C
 CK_RV store_tok_reinit(struct store_tok *t, const CK_UTF8CHAR *so_pin, CK_ULONG so_pin_len,
                        const char label[32]);
 
+/* The label as last read (no I/O): a label changes only when the token is
+ * re-initialized, which every later read of its header notices. */
+void store_tok_label(const struct store_tok *t, char out[32]);
+
 /* Current header values (re-read, so other processes' failed logins show).
  * CKR_OK, CKR_DEVICE_ERROR, CKR_HOST_MEMORY. */
 CK_RV store_tok_info(struct store_tok *t, struct store_tok_info *out);
