@@ -1,12 +1,9 @@
 /*
- * cmd_set.c: credtoken set create|list: credential sets (README,
- * "Credential sets"). Creation goes through the module's vendor interface
- * "credtoken credsets"; listing reads each set's public descriptor object
- * ("credset") through ordinary PKCS#11 calls, so it needs no PIN and never
- * sees a secret.
+ * cmd_set.c: credtoken set create|update|delete (README, "Credential
+ * sets"), through the module's vendor interface "credtoken credsets"; the
+ * reading subcommands (list, show) are in set_read.c.
  */
 #include <getopt.h>
-#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,13 +13,17 @@
 #include "pin.h"
 #include "report.h"
 #include "setobj.h"
-#include "token.h"
+#include "set_read.h"
 
 #define SET_BODY_MAX (64 * 1024)
 
-static const char set_usage[] =
+/* Shared with set_read.c: one usage text for every set subcommand. */
+const char set_read_usage[] =
     "usage: credtoken [--module PATH] set create ID --from FILE|- [--so-pin-file FILE]\n"
     "                      [--pin-file FILE] [--allow-expired] [--exportable] [--aws-labels]\n"
+    "       credtoken [--module PATH] set update ID --from FILE|- [--pin-file FILE]\n"
+    "                      [--allow-expired] [--exportable] [--aws-labels]\n"
+    "       credtoken [--module PATH] set delete ID [--so-pin-file FILE]\n"
     "       credtoken [--module PATH] set list [--json]\n"
     "       credtoken [--module PATH] set show ID [--json] [--pin-file FILE]\n"
     "\n"
@@ -31,8 +32,12 @@ static const char set_usage[] =
     "  stored complete or not at all. --allow-expired accepts an x509 certificate\n"
     "  outside its validity period; --exportable lets a psk's value be read back;\n"
     "  --aws-labels uses AWS corePKCS11's object labels for an x509 set.\n"
+    "update: replace set ID's material with a body of the same type, atomically:\n"
+    "  a reader sees the old set or the new one. Needs the user PIN.\n"
+    "delete: remove set ID and every object of it. Needs the SO PIN.\n"
     "list: every set, without secrets and without a PIN.\n"
     "show: one set; with --pin-file also its fields that are not secret.\n";
+#define set_usage set_read_usage
 
 /* The whole of file (or standard input for "-"), at most SET_BODY_MAX bytes. */
 static int
@@ -40,7 +45,7 @@ set_read_body(const char *file, char **out, size_t *len)
 {
     FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "rb");
     if (f == NULL) {
-        report_error("set create: cannot open %s", file);
+        report_error("set: cannot open %s", file);
         return -1;
     }
     char *buf = malloc(SET_BODY_MAX + 1);
@@ -48,7 +53,7 @@ set_read_body(const char *file, char **out, size_t *len)
     int bad = buf == NULL || ferror(f);
     if (f != stdin) fclose(f);
     if (bad || n > SET_BODY_MAX) {
-        report_error("set create: %s: %s", file, bad ? "cannot be read" : "longer than 64 KiB");
+        report_error("set: %s: %s", file, bad ? "cannot be read" : "longer than 64 KiB");
         free(buf);
         return -1;
     }
@@ -57,8 +62,16 @@ set_read_body(const char *file, char **out, size_t *len)
     return 0;
 }
 
+/* The options of create and update. */
+struct set_args {
+    const char *id, *from, *so_file, *pin_file;
+    CK_FLAGS flags;
+};
+
+/* Parse argv for cmd ("create", "update" or "delete"): CMD_CONTINUE, or an
+ * exit status. */
 static int
-set_create(const char *module_path, int argc, char **argv)
+set_parse(const char *cmd, int argc, char **argv, struct set_args *a)
 {
     static const struct option opts[] = {
         {"from", required_argument, NULL, 'f'},     {"so-pin-file", required_argument, NULL, 's'},
@@ -66,73 +79,101 @@ set_create(const char *module_path, int argc, char **argv)
         {"exportable", no_argument, NULL, 'x'},     {"aws-labels", no_argument, NULL, 'a'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
-    const char *from = NULL, *so_file = NULL, *pin_file = NULL;
-    CK_FLAGS flags = 0;
-    int c;
+    /* Which options each subcommand takes. */
+    const char *allowed = strcmp(cmd, "create") == 0   ? "fspxea"
+                          : strcmp(cmd, "update") == 0 ? "fpxea"
+                                                       : "s";
+    int c, idx = 0;
+    memset(a, 0, sizeof *a);
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            from = optarg;
-            break;
-        case 's':
-            so_file = optarg;
-            break;
-        case 'p':
-            pin_file = optarg;
-            break;
-        case 'e':
-            flags |= CT_SET_ALLOW_EXPIRED;
-            break;
-        case 'x':
-            flags |= CT_SET_EXPORTABLE;
-            break;
-        case 'a':
-            flags |= CT_SET_AWS_LABELS;
-            break;
-        case 'h':
+    while ((c = getopt_long(argc, argv, ":h", opts, &idx)) != -1) {
+        if (c == 'h') {
             fputs(set_usage, stdout);
             return REPORT_EXIT_OK;
-        default:
-            return cmd_bad_option(c, argv);
+        }
+        if (c == '?' || c == ':') return cmd_bad_option(c, argv);
+        if (strchr(allowed, c) == NULL) {
+            report_error("set %s: --%s does not apply", cmd, opts[idx].name);
+            return REPORT_EXIT_USAGE;
+        }
+        switch (c) {
+        case 'f':
+            a->from = optarg;
+            break;
+        case 's':
+            a->so_file = optarg;
+            break;
+        case 'p':
+            a->pin_file = optarg;
+            break;
+        case 'e':
+            a->flags |= CT_SET_ALLOW_EXPIRED;
+            break;
+        case 'x':
+            a->flags |= CT_SET_EXPORTABLE;
+            break;
+        case 'a':
+            a->flags |= CT_SET_AWS_LABELS;
+            break;
         }
     }
-    if (optind + 1 != argc || from == NULL) {
-        report_error("set create: give one ID and --from FILE");
+    int need_from = strcmp(cmd, "delete") != 0;
+    if (optind + 1 != argc || (need_from && a->from == NULL)) {
+        report_error("set %s: give one ID%s", cmd, need_from ? " and --from FILE" : "");
         return REPORT_EXIT_USAGE;
     }
-    const char *id = argv[optind];
-    if (strlen(id) > 32) {
-        report_error("set create: the ID \"%s\" is %zu characters long; a set ID is the token "
+    a->id = argv[optind];
+    if (strlen(a->id) > 32) {
+        report_error("set %s: the ID \"%s\" is %zu characters long; a set ID is the token "
                      "label, at most 32",
-                     id, strlen(id));
+                     cmd, a->id, strlen(a->id));
         return REPORT_EXIT_USAGE;
     }
+    return CMD_CONTINUE;
+}
+
+/* The module, with a credential-set interface of at least version 1.minor. */
+static int
+set_module(struct module *m, const char *module_path, const char *cmd, int minor)
+{
+    if (module_load(m, module_path) != 0) return -1;
+    if (m->credsets == NULL || m->credsets->version.major != 1 ||
+        m->credsets->version.minor < minor) {
+        report_error("set %s: the module has no credential sets of this version (not credtoken?)",
+                     cmd);
+        module_unload(m);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+set_create(const char *module_path, int argc, char **argv)
+{
+    struct set_args a;
+    int rc = set_parse("create", argc, argv, &a);
+    if (rc != CMD_CONTINUE) return rc;
     char *body = NULL;
     size_t len = 0;
     struct pin so, user;
     struct module m;
-    int rc = REPORT_EXIT_FAIL;
+    rc = REPORT_EXIT_FAIL;
     memset(&so, 0, sizeof so);
     memset(&user, 0, sizeof user);
-    if (set_read_body(from, &body, &len) != 0) return REPORT_EXIT_FAIL;
-    if (pin_read(&so, so_file, "SO PIN", "--so-pin-file", 0) != 0) goto out_pins;
-    if (pin_read(&user, pin_file, "user PIN", "--pin-file", 0) != 0) goto out_pins;
-    if (module_load(&m, module_path) != 0) goto out_pins;
-    if (m.credsets == NULL) {
-        report_error("set create: the module has no credential sets (not credtoken?)");
-        goto out;
-    }
+    if (set_read_body(a.from, &body, &len) != 0) return REPORT_EXIT_FAIL;
+    if (pin_read(&so, a.so_file, "SO PIN", "--so-pin-file", 0) != 0) goto out_pins;
+    if (pin_read(&user, a.pin_file, "user PIN", "--pin-file", 0) != 0) goto out_pins;
+    if (set_module(&m, module_path, "create", 0) != 0) goto out_pins;
     char err[256] = "";
     CK_SLOT_ID slot = 0;
-    CK_RV rv = m.credsets->CT_CreateSet(id, (const CK_BYTE *)body, (CK_ULONG)len, flags, so.buf,
+    CK_RV rv = m.credsets->CT_CreateSet(a.id, (const CK_BYTE *)body, (CK_ULONG)len, a.flags, so.buf,
                                         so.len, user.buf, user.len, &slot, err, sizeof err);
     if (rv != CKR_OK) {
-        report_rv(rv, "set create %s: %s", id, err[0] ? err : "refused");
+        report_rv(rv, "set create %s: %s", a.id, err[0] ? err : "refused");
         goto out;
     }
-    printf("created set \"%s\" in slot %lu\n", id, (unsigned long)slot);
+    printf("created set \"%s\" in slot %lu\n", a.id, (unsigned long)slot);
     rc = REPORT_EXIT_OK;
 out:
     module_unload(&m);
@@ -143,199 +184,80 @@ out_pins:
     return rc;
 }
 
-/* The descriptor of the set in slot, parsed; NULL when the token is not a set. */
-static json_object *
-set_descriptor(const struct module *m, CK_SLOT_ID slot)
-{
-    CK_SESSION_HANDLE s;
-    CK_OBJECT_CLASS cls = CKO_DATA;
-    char label[] = "credset", app[] = "credtoken";
-    CK_ATTRIBUTE t[] = {{CKA_CLASS, &cls, sizeof cls},
-                        {CKA_LABEL, label, sizeof label - 1},
-                        {CKA_APPLICATION, app, sizeof app - 1}};
-    CK_OBJECT_HANDLE h;
-    CK_ULONG n = 0;
-    json_object *j = NULL;
-    if (m->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s) != CKR_OK) return NULL;
-    if (m->C_FindObjectsInit(s, t, 3) == CKR_OK) {
-        if (m->C_FindObjects(s, &h, 1, &n) != CKR_OK) n = 0;
-        m->C_FindObjectsFinal(s);
-    }
-    char buf[4096];
-    CK_ATTRIBUTE v = {CKA_VALUE, buf, sizeof buf - 1};
-    if (n == 1 && m->C_GetAttributeValue(s, h, &v, 1) == CKR_OK) {
-        buf[v.ulValueLen] = '\0';
-        j = json_tokener_parse(buf);
-        if (j != NULL && !json_object_is_type(j, json_type_object)) {
-            json_object_put(j);
-            j = NULL;
-        }
-    }
-    m->C_CloseSession(s);
-    return j;
-}
-
-static const char *
-set_field(json_object *j, const char *k)
-{
-    json_object *v;
-    return json_object_object_get_ex(j, k, &v) ? json_object_get_string(v) : "";
-}
-
 static int
-set_list(const char *module_path, int argc, char **argv)
+set_update(const char *module_path, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int c, as_json = 0;
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        if (c == 'j')
-            as_json = 1;
-        else if (c == 'h') {
-            fputs(set_usage, stdout);
-            return REPORT_EXIT_OK;
-        } else
-            return cmd_bad_option(c, argv);
-    }
-    if (optind != argc) {
-        report_error("set list: unexpected argument \"%s\"", argv[optind]);
-        return REPORT_EXIT_USAGE;
-    }
-    struct module m;
-    CK_SLOT_ID *ids = NULL;
-    CK_ULONG n = 0;
-    if (module_load(&m, module_path) != 0) return REPORT_EXIT_FAIL;
-    int rc = REPORT_EXIT_FAIL;
-    if (token_list_slots(&m, &ids, &n) != 0) goto out;
-    json_object *all = json_object_new_array();
-    for (CK_ULONG i = 0; i < n; i++) {
-        json_object *d = set_descriptor(&m, ids[i]);
-        if (d == NULL) continue;
-        /* The shape of the cloud API: credentials are never shown. */
-        json_object_object_add(d, "credentials", json_object_new_object());
-        json_object_array_add(all, d);
-    }
-    if (as_json) {
-        printf("%s\n", json_object_to_json_string_ext(all, JSON_C_TO_STRING_PRETTY));
-    } else {
-        printf("%-32s  %-28s  %-20s  %s\n", "ID", "TYPE", "UPDATED", "DESCRIPTION");
-        for (size_t i = 0; i < json_object_array_length(all); i++) {
-            json_object *d = json_object_array_get_idx(all, i);
-            printf("%-32s  %-28s  %-20s  %s\n", set_field(d, "credentialsId"), set_field(d, "type"),
-                   set_field(d, "updateDateTime"), set_field(d, "description"));
-        }
-    }
-    json_object_put(all);
-    rc = REPORT_EXIT_OK;
-out:
-    free(ids);
-    module_unload(&m);
-    return rc;
-}
-
-/* The set's fields that are not secret: its CKO_DATA objects (labelled by
- * field), read after login. */
-static void
-set_fields(const struct module *m, CK_SESSION_HANDLE s, json_object *cred)
-{
-    CK_OBJECT_CLASS cls = CKO_DATA;
-    char app[] = "credtoken";
-    CK_ATTRIBUTE t[] = {{CKA_CLASS, &cls, sizeof cls}, {CKA_APPLICATION, app, sizeof app - 1}};
-    CK_OBJECT_HANDLE h[64];
-    CK_ULONG n = 0;
-    if (m->C_FindObjectsInit(s, t, 2) != CKR_OK) return;
-    if (m->C_FindObjects(s, h, 64, &n) != CKR_OK) n = 0;
-    m->C_FindObjectsFinal(s);
-    for (CK_ULONG i = 0; i < n; i++) {
-        char label[64], val[8192];
-        CK_ATTRIBUTE a[] = {{CKA_LABEL, label, sizeof label - 1}, {CKA_VALUE, val, sizeof val - 1}};
-        if (m->C_GetAttributeValue(s, h[i], a, 2) != CKR_OK) continue;
-        label[a[0].ulValueLen] = '\0';
-        val[a[1].ulValueLen] = '\0';
-        if (strcmp(label, "credset") == 0) continue;
-        json_object *doc = strcmp(label, "service-account") == 0 ? json_tokener_parse(val) : NULL;
-        json_object_object_add(cred, label, doc != NULL ? doc : json_object_new_string(val));
-    }
-}
-
-static int
-set_show(const char *module_path, int argc, char **argv)
-{
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"pin-file", required_argument, NULL, 'p'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *pin_file = NULL;
-    int c, as_json = 0;
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        if (c == 'j')
-            as_json = 1;
-        else if (c == 'p')
-            pin_file = optarg;
-        else if (c == 'h') {
-            fputs(set_usage, stdout);
-            return REPORT_EXIT_OK;
-        } else
-            return cmd_bad_option(c, argv);
-    }
-    if (optind + 1 != argc) {
-        report_error("set show: give one set ID");
-        return REPORT_EXIT_USAGE;
-    }
-    const char *id = argv[optind];
-    struct pin pin;
+    struct set_args a;
+    int rc = set_parse("update", argc, argv, &a);
+    if (rc != CMD_CONTINUE) return rc;
+    char *body = NULL;
+    size_t len = 0;
+    struct pin user;
     struct module m;
     CK_SLOT_ID slot;
     CK_SESSION_HANDLE s = CK_INVALID_HANDLE;
-    json_object *d = NULL;
-    int rc = REPORT_EXIT_FAIL;
-    memset(&pin, 0, sizeof pin);
-    if (pin_file != NULL && pin_read(&pin, pin_file, "user PIN", "--pin-file", 0) != 0)
-        return REPORT_EXIT_FAIL;
-    if (module_load(&m, module_path) != 0) goto out_pin;
-    if (setobj_slot(&m, id, &slot) != 0 || (d = set_descriptor(&m, slot)) == NULL) {
-        report_error("set show: no set \"%s\"", id);
+    rc = REPORT_EXIT_FAIL;
+    memset(&user, 0, sizeof user);
+    if (set_read_body(a.from, &body, &len) != 0) return REPORT_EXIT_FAIL;
+    if (pin_read(&user, a.pin_file, "user PIN", "--pin-file", 0) != 0) goto out_pin;
+    if (set_module(&m, module_path, "update", 1) != 0) goto out_pin;
+    if (setobj_slot(&m, a.id, &slot) != 0) {
+        report_error("set update: no set \"%s\"", a.id);
         goto out;
     }
-    json_object *cred = json_object_new_object();
-    json_object_object_add(d, "credentials", cred);
-    if (pin_file != NULL) {
-        CK_RV rv = m.C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s);
-        if (rv == CKR_OK) rv = m.C_Login(s, CKU_USER, pin.buf, pin.len);
-        if (rv != CKR_OK) {
-            report_rv(rv, "set show %s: login", id);
-            goto out;
-        }
-        set_fields(&m, s, cred);
+    CK_RV rv = m.C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s);
+    if (rv == CKR_OK) rv = m.C_Login(s, CKU_USER, user.buf, user.len);
+    if (rv != CKR_OK) {
+        report_rv(rv, "set update %s: login", a.id);
+        goto out;
     }
-    if (as_json) {
-        printf("%s\n", json_object_to_json_string_ext(d, JSON_C_TO_STRING_PRETTY));
-    } else {
-        printf(
-            "ID           %s\ntype         %s\ndescription  %s\ncreated      %s\nupdated      %s\n",
-            set_field(d, "credentialsId"), set_field(d, "type"), set_field(d, "description"),
-            set_field(d, "createDateTime"), set_field(d, "updateDateTime"));
-        json_object_object_foreach(cred, k, v)
-        {
-            printf("%-12s %s\n", k, json_object_get_string(v));
-        }
+    char err[256] = "";
+    rv =
+        m.credsets->CT_UpdateSet(s, (const CK_BYTE *)body, (CK_ULONG)len, a.flags, err, sizeof err);
+    if (rv != CKR_OK) {
+        report_rv(rv, "set update %s: %s", a.id, err[0] ? err : "refused");
+        goto out;
     }
+    printf("updated set \"%s\" in slot %lu\n", a.id, (unsigned long)slot);
     rc = REPORT_EXIT_OK;
 out:
-    json_object_put(d);
     if (s != CK_INVALID_HANDLE) m.C_CloseSession(s);
     module_unload(&m);
 out_pin:
-    pin_wipe(&pin);
+    pin_wipe(&user);
+    free(body);
+    return rc;
+}
+
+static int
+set_delete(const char *module_path, int argc, char **argv)
+{
+    struct set_args a;
+    int rc = set_parse("delete", argc, argv, &a);
+    if (rc != CMD_CONTINUE) return rc;
+    struct pin so;
+    struct module m;
+    CK_SLOT_ID slot;
+    rc = REPORT_EXIT_FAIL;
+    memset(&so, 0, sizeof so);
+    if (pin_read(&so, a.so_file, "SO PIN", "--so-pin-file", 0) != 0) goto out_pin;
+    if (set_module(&m, module_path, "delete", 1) != 0) goto out_pin;
+    if (setobj_slot(&m, a.id, &slot) != 0) {
+        report_error("set delete: no set \"%s\"", a.id);
+        goto out;
+    }
+    char err[256] = "";
+    CK_RV rv = m.credsets->CT_DeleteSet(slot, so.buf, so.len, err, sizeof err);
+    if (rv != CKR_OK) {
+        report_rv(rv, "set delete %s: %s", a.id, err[0] ? err : "refused");
+        goto out;
+    }
+    printf("deleted set \"%s\"\n", a.id);
+    rc = REPORT_EXIT_OK;
+out:
+    module_unload(&m);
+out_pin:
+    pin_wipe(&so);
     return rc;
 }
 
@@ -347,8 +269,10 @@ cmd_set_run(const char *module_path, int argc, char **argv)
         return argc < 2 ? REPORT_EXIT_USAGE : REPORT_EXIT_OK;
     }
     if (strcmp(argv[1], "create") == 0) return set_create(module_path, argc - 1, argv + 1);
-    if (strcmp(argv[1], "list") == 0) return set_list(module_path, argc - 1, argv + 1);
-    if (strcmp(argv[1], "show") == 0) return set_show(module_path, argc - 1, argv + 1);
-    report_error("set: unknown subcommand \"%s\" (create, list, show)", argv[1]);
+    if (strcmp(argv[1], "update") == 0) return set_update(module_path, argc - 1, argv + 1);
+    if (strcmp(argv[1], "delete") == 0) return set_delete(module_path, argc - 1, argv + 1);
+    if (strcmp(argv[1], "list") == 0) return set_read_list(module_path, argc - 1, argv + 1);
+    if (strcmp(argv[1], "show") == 0) return set_read_show(module_path, argc - 1, argv + 1);
+    report_error("set: unknown subcommand \"%s\" (create, update, delete, list, show)", argv[1]);
     return REPORT_EXIT_USAGE;
 }

@@ -23,7 +23,7 @@
 #define CT_SET_AWS_LABELS 0x4UL    /* x509: AWS corePKCS11's object labels */
 
 typedef struct CT_CREDSETS_FUNCTION_LIST {
-    CK_VERSION version; /* 1.0 */
+    CK_VERSION version; /* 1.1 (1.0 had CT_CreateSet only) */
     /* Create set id (NUL-terminated, at most 32 characters) from its JSON
      * body as a new token with the SO and user PINs given, atomically: it
      * exists complete or not at all. *pSlot receives its slot. On failure
@@ -35,10 +35,41 @@ typedef struct CT_CREDSETS_FUNCTION_LIST {
      * match, verify or are not valid now); CKR_PIN_LEN_RANGE;
      * CKR_DEVICE_MEMORY (the store's set limit, or no space);
      * CKR_TOKEN_WRITE_PROTECTED; CKR_DEVICE_ERROR; CKR_HOST_MEMORY. */
-    CK_RV (*CT_CreateSet)
+    CK_RV(*CT_CreateSet)
     (const char *id, const CK_BYTE *pBody, CK_ULONG ulBodyLen, CK_FLAGS flags,
      const CK_UTF8CHAR *pSoPin, CK_ULONG ulSoPinLen, const CK_UTF8CHAR *pPin, CK_ULONG ulPinLen,
      CK_SLOT_ID *pSlot, char *pErr, CK_ULONG errLen);
+
+    /* Since 1.1. Replace the material of the set on hSession's token with
+     * a new body of the same type, atomically: every reader, in any
+     * process, sees the old set or the new one, never a mix. The set keeps
+     * its ID, slot, PINs and createDateTime; updateDateTime becomes now.
+     * The session must be read/write with the user logged in. Handles of
+     * the old objects become invalid. flags as CT_CreateSet. Returns CKR_OK;
+     * CKR_CRYPTOKI_NOT_INITIALIZED; CKR_SESSION_HANDLE_INVALID;
+     * CKR_ARGUMENTS_BAD; CKR_SESSION_READ_ONLY; CKR_USER_NOT_LOGGED_IN;
+     * CKR_TOKEN_NOT_RECOGNIZED (the token is not a set); CKR_DATA_INVALID
+     * (as CT_CreateSet, and a body of another type);
+     * CKR_ATTRIBUTE_VALUE_INVALID; CKR_DATA_LEN_RANGE;
+     * CKR_FUNCTION_NOT_SUPPORTED (the store cannot replace atomically);
+     * CKR_DEVICE_REMOVED; CKR_TOKEN_WRITE_PROTECTED; CKR_DEVICE_MEMORY;
+     * CKR_DEVICE_ERROR; CKR_HOST_MEMORY. */
+    CK_RV(*CT_UpdateSet)
+    (CK_SESSION_HANDLE hSession, const CK_BYTE *pBody, CK_ULONG ulBodyLen, CK_FLAGS flags,
+     char *pErr, CK_ULONG errLen);
+
+    /* Since 1.1. Delete the set in slotID with all its objects, atomically,
+     * given its SO PIN (a wrong one counts as a failed SO login). This
+     * application must have no session on it (as C_InitToken); other
+     * processes' sessions on it end. Returns CKR_OK;
+     * CKR_CRYPTOKI_NOT_INITIALIZED; CKR_ARGUMENTS_BAD; CKR_SLOT_ID_INVALID;
+     * CKR_SESSION_EXISTS; CKR_TOKEN_NOT_RECOGNIZED (not a set);
+     * CKR_PIN_INCORRECT; CKR_PIN_LOCKED; CKR_DEVICE_REMOVED;
+     * CKR_TOKEN_WRITE_PROTECTED; CKR_DEVICE_MEMORY; CKR_DEVICE_ERROR;
+     * CKR_HOST_MEMORY. */
+    CK_RV(*CT_DeleteSet)
+    (CK_SLOT_ID slotID, const CK_UTF8CHAR *pSoPin, CK_ULONG ulSoPinLen, char *pErr,
+     CK_ULONG errLen);
 } CT_CREDSETS_FUNCTION_LIST;
 
 #endif

@@ -1,5 +1,6 @@
 #include "core/library.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,18 +22,21 @@ toks_free(struct token **toks, size_t n)
     free(toks);
 }
 
-/* Find an existing token object for a store token, to keep its state. */
+/* Find an existing token object for a store token, to keep its state.
+ * Both lists are sorted by slot ID and walked once in that order: *cur
+ * only moves forward, so a refresh is linear in the number of tokens. */
 static struct token *
-toks_take(struct library *lib, const struct store_tok *st)
+toks_take(struct library *lib, const struct store_tok *st, size_t *cur, size_t *from)
 {
-    for (size_t i = 0; i < lib->ntok; i++) {
-        struct token *t = lib->toks[i];
-        if (t != NULL && t->st == st) {
-            lib->toks[i] = NULL;
-            return t;
-        }
-    }
-    return NULL;
+    CK_SLOT_ID id = store_tok_slot(st);
+    while (*cur < lib->ntok && (lib->toks[*cur] == NULL || lib->toks[*cur]->st == NULL ||
+                                lib->toks[*cur]->slot_id < id))
+        ++*cur;
+    if (*cur == lib->ntok || lib->toks[*cur]->st != st) return NULL;
+    *from = *cur;
+    struct token *t = lib->toks[*cur];
+    lib->toks[(*cur)++] = NULL;
+    return t;
 }
 
 CK_RV
@@ -43,16 +47,18 @@ library_refresh_inlock(struct library *lib)
     size_t n = store_tok_count(lib->store);
     struct token **toks = calloc(n + 1, sizeof *toks);
     if (toks == NULL) return CKR_HOST_MEMORY;
-    size_t built = 0;
+    /* from[i]: where toks[i] was taken from, to put it back on failure. */
+    size_t *from = calloc(n + 1, sizeof *from);
+    if (from == NULL) {
+        free(toks);
+        return CKR_HOST_MEMORY;
+    }
+    size_t built = 0, cur = 0;
     for (; built < n; built++) {
         struct store_tok *st = store_tok_at(lib->store, built);
-        struct token *t = toks_take(lib, st);
-        if (t == NULL) {
-            struct store_tok_info info;
-            rv = store_tok_info(st, &info);
-            if (rv == CKR_OK) rv = token_new(lib, st, info.slot_id, &t);
-            if (rv != CKR_OK) goto fail;
-        }
+        from[built] = SIZE_MAX;
+        struct token *t = toks_take(lib, st, &cur, &from[built]);
+        if (t == NULL && (rv = token_new(lib, st, store_tok_slot(st), &t)) != CKR_OK) goto fail;
         toks[built] = t;
     }
     /* The free slot keeps its token object only while it is still free:
@@ -64,9 +70,11 @@ library_refresh_inlock(struct library *lib)
         if (t != NULL && t->st == NULL && t->slot_id == free_id) {
             free_tok = t;
             lib->toks[i] = NULL;
+            from[built] = i;
         }
     }
     if (free_tok == NULL) {
+        from[built] = SIZE_MAX;
         rv = token_new(lib, NULL, free_id, &free_tok);
         if (rv != CKR_OK) goto fail;
     }
@@ -82,19 +90,19 @@ library_refresh_inlock(struct library *lib)
             if (lib->objs[j]->tok == gone) library_obj_remove_inlock(lib, lib->objs[j]);
     }
     toks_free(lib->toks, lib->ntok);
+    free(from);
     lib->toks = toks;
     lib->ntok = built;
     return CKR_OK;
 fail:
-    /* Put back what was taken so the old list stays whole. */
+    /* Put back what was taken, where it was, so the old list stays whole. */
     for (size_t i = 0; i < built; i++) {
-        for (size_t j = 0; j < lib->ntok; j++)
-            if (lib->toks[j] == NULL && toks[i] != NULL) {
-                lib->toks[j] = toks[i];
-                toks[i] = NULL;
-            }
+        if (from[i] == SIZE_MAX) continue;
+        lib->toks[from[i]] = toks[i];
+        toks[i] = NULL;
     }
     toks_free(toks, built);
+    free(from);
     return rv;
 }
 

@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/manage.h"
+#include "core/object.h"
 #include "core/schema.h"
 #include "mech/mech.h"
 #include "util/wipe.h"
@@ -119,6 +121,8 @@ encode_all(const struct credset *c, struct store_rec_new *recs, char err[CREDSET
     return rv;
 }
 
+static void free_recs(struct store_rec_new *recs, size_t n);
+
 static void
 pad_label(const char *id, char out[32])
 {
@@ -181,10 +185,136 @@ setimport_create(struct library *lib, const char *id, const uint8_t *body, size_
     if ((rv = store_tok_info(st, &inf)) != CKR_OK) goto out;
     *slot = inf.slot_id;
 out:
-    for (size_t i = 0; recs != NULL && i < c->nobj; i++)
+    free_recs(recs, c != NULL ? c->nobj : 0);
+    credset_free(c);
+    if (rv != CKR_OK && err[0] == '\0') snprintf(err, CREDSET_ERR_LEN, "failed (0x%lx)", rv);
+    return rv;
+}
+
+/* What an existing set says about itself: its type and creation time, from
+ * the vendor attributes of its objects (loaded first). CKR_OK, or
+ * CKR_TOKEN_NOT_RECOGNIZED when the token is not a credential set. */
+static CK_RV
+set_identity(struct token *tok, char type[64], time_t *created)
+{
+    struct library *lib = tok->lib;
+    CK_RV rv = token_sync_inlock(tok);
+    if (rv != CKR_OK) return rv;
+    for (size_t i = 0; i < lib->nobj; i++) {
+        const struct object *o = lib->objs[i];
+        if (o->tok != tok || !o->on_token) continue;
+        const struct attr *ty = attr_set_find(o->attrs, CKA_CREDTOKEN_SET_TYPE);
+        const struct attr *cr = attr_set_find(o->attrs, CKA_CREDTOKEN_CREATED);
+        if (ty == NULL || cr == NULL || ty->len >= 64 || cr->len >= 32) continue;
+        char when[32];
+        struct tm tm = {0};
+        memcpy(type, ty->val, ty->len);
+        type[ty->len] = '\0';
+        memcpy(when, cr->val, cr->len);
+        when[cr->len] = '\0';
+        const char *end = strptime(when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        *created = end != NULL && *end == '\0' ? timegm(&tm) : 0;
+        return CKR_OK;
+    }
+    return CKR_TOKEN_NOT_RECOGNIZED;
+}
+
+static void
+free_recs(struct store_rec_new *recs, size_t n)
+{
+    for (size_t i = 0; recs != NULL && i < n; i++)
         if (recs[i].blob != NULL) wipe_free((uint8_t *)(uintptr_t)recs[i].blob, recs[i].len);
     free(recs);
+}
+
+CK_RV
+setimport_update(struct session *s, const uint8_t *body, size_t len,
+                 const struct credset_opts *opts, char err[CREDSET_ERR_LEN])
+{
+    struct token *tok = s->tok;
+    struct credset *c = NULL;
+    struct store_rec_new *recs = NULL;
+    struct credset_opts o = *opts;
+    char label[33], type[64];
+    err[0] = '\0';
+    if (!session_is_rw(s)) {
+        snprintf(err, CREDSET_ERR_LEN, "the session is read-only");
+        return CKR_SESSION_READ_ONLY;
+    }
+    if (tok->user != CKU_USER) {
+        snprintf(err, CREDSET_ERR_LEN, "log in as the set's user first");
+        return CKR_USER_NOT_LOGGED_IN;
+    }
+    CK_RV rv = set_identity(tok, type, &o.created);
+    if (rv == CKR_TOKEN_NOT_RECOGNIZED)
+        snprintf(err, CREDSET_ERR_LEN, "the token is not a credential set");
+    if (rv != CKR_OK) goto out;
+    /* The set keeps its ID, the token's label. */
+    store_tok_label(tok->st, label);
+    size_t n = 32;
+    while (n > 0 && label[n - 1] == ' ')
+        n--;
+    label[n] = '\0';
+    if ((rv = credset_parse(label, body, len, &o, &c, err)) != CKR_OK) goto out;
+    if (strcmp(credset_type_name(c->type), type) != 0) {
+        snprintf(err, CREDSET_ERR_LEN, "set \"%s\" is of type %s; an update keeps the type", label,
+                 type);
+        rv = CKR_DATA_INVALID;
+        goto out;
+    }
+    rv = CKR_HOST_MEMORY;
+    if ((recs = calloc(c->nobj ? c->nobj : 1, sizeof *recs)) == NULL) goto out;
+    if ((rv = encode_all(c, recs, err)) != CKR_OK) goto out;
+    rv = store_tok_replace(tok->st, recs, c->nobj);
+    if (rv != CKR_OK) {
+        snprintf(err, CREDSET_ERR_LEN, "the store refused the update (0x%lx)", rv);
+        goto out;
+    }
+    /* The old objects' handles go now, not at the next find. */
+    (void)token_sync_inlock(tok);
+out:
+    free_recs(recs, c != NULL ? c->nobj : 0);
     credset_free(c);
+    if (rv != CKR_OK && err[0] == '\0') snprintf(err, CREDSET_ERR_LEN, "failed (0x%lx)", rv);
+    return rv;
+}
+
+CK_RV
+setimport_delete(struct library *lib, CK_SLOT_ID slot, const CK_UTF8CHAR *so_pin, CK_ULONG so_len,
+                 char err[CREDSET_ERR_LEN])
+{
+    char type[64];
+    time_t created;
+    CK_ULONG ro, rw;
+    err[0] = '\0';
+    CK_RV rv = library_refresh_inlock(lib);
+    if (rv != CKR_OK) goto out;
+    struct token *tok = library_token(lib, slot);
+    if (tok == NULL) {
+        snprintf(err, CREDSET_ERR_LEN, "no slot %lu", (unsigned long)slot);
+        return CKR_SLOT_ID_INVALID;
+    }
+    library_session_count(lib, tok, &ro, &rw);
+    if (ro + rw > 0) {
+        snprintf(err, CREDSET_ERR_LEN, "close this application's sessions on the set first");
+        return CKR_SESSION_EXISTS;
+    }
+    rv = tok->st != NULL ? set_identity(tok, type, &created) : CKR_TOKEN_NOT_RECOGNIZED;
+    if (rv == CKR_TOKEN_NOT_RECOGNIZED)
+        snprintf(err, CREDSET_ERR_LEN, "the token in slot %lu is not a credential set",
+                 (unsigned long)slot);
+    if (rv != CKR_OK) goto out;
+    /* The SO's right, checked as a login is (failures count). */
+    rv = store_tok_login(tok->st, CKU_SO, so_pin, so_len);
+    store_tok_logout(tok->st);
+    if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED) {
+        snprintf(err, CREDSET_ERR_LEN, "%s",
+                 rv == CKR_PIN_LOCKED ? "the SO PIN is locked" : "the SO PIN is incorrect");
+        goto out;
+    }
+    if (rv == CKR_OK) rv = store_tok_remove(tok->st);
+    if (rv == CKR_OK) rv = library_refresh_inlock(lib);
+out:
     if (rv != CKR_OK && err[0] == '\0') snprintf(err, CREDSET_ERR_LEN, "failed (0x%lx)", rv);
     return rv;
 }

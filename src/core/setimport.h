@@ -22,4 +22,27 @@ CK_RV setimport_create(struct library *lib, const char *id, const uint8_t *body,
                        const CK_UTF8CHAR *pin, CK_ULONG pin_len, CK_SLOT_ID *slot,
                        char err[CREDSET_ERR_LEN]);
 
+/* Replace the material of the set on s's token by a new body of the same
+ * type, atomically (store_tok_replace): readers see the old set or the new
+ * one. It keeps its ID, PINs and creation time. s must be read/write with
+ * the user logged in. Returns CKR_OK; what credset_parse() returns;
+ * CKR_DATA_INVALID (another type); CKR_SESSION_READ_ONLY;
+ * CKR_USER_NOT_LOGGED_IN; CKR_TOKEN_NOT_RECOGNIZED (not a set);
+ * CKR_DEVICE_REMOVED; CKR_FUNCTION_NOT_SUPPORTED (the store cannot);
+ * CKR_TOKEN_WRITE_PROTECTED, CKR_DEVICE_MEMORY, CKR_DEVICE_ERROR,
+ * CKR_HOST_MEMORY. err holds one line on failure. */
+CK_RV setimport_update(struct session *s, const uint8_t *body, size_t len,
+                       const struct credset_opts *o, char err[CREDSET_ERR_LEN]);
+
+/* Delete the set in slot, with every object, atomically
+ * (store_tok_remove), after checking its SO PIN (failures count as a
+ * login's). No session of this application may be open on it (other
+ * processes' sessions end). Returns CKR_OK; CKR_SLOT_ID_INVALID;
+ * CKR_SESSION_EXISTS; CKR_TOKEN_NOT_RECOGNIZED (not a set);
+ * CKR_PIN_INCORRECT; CKR_PIN_LOCKED; CKR_DEVICE_REMOVED;
+ * CKR_TOKEN_WRITE_PROTECTED; CKR_DEVICE_ERROR; CKR_DEVICE_MEMORY;
+ * CKR_HOST_MEMORY. err holds one line on failure. */
+CK_RV setimport_delete(struct library *lib, CK_SLOT_ID slot, const CK_UTF8CHAR *so_pin,
+                       CK_ULONG so_len, char err[CREDSET_ERR_LEN]);
+
 #endif

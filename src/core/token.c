@@ -230,19 +230,14 @@ catalog_rebuild(struct token *t, uint64_t gen, bool want_priv)
     free(items);
 }
 
-CK_RV
-token_sync_inlock(struct token *t)
+/* One pass of token_sync_inlock: load, reload and drop against a listing. */
+static CK_RV
+sync_pass(struct token *t, bool want_priv)
 {
-    if (t->st == NULL) return CKR_OK;
-    bool want_priv = t->user == CKU_USER;
-    uint64_t gen;
-    CK_RV rv = store_tok_generation(t->st, &gen);
-    if (rv != CKR_OK) return rv;
-    if (t->loaded && gen == t->gen_seen && t->priv_loaded == want_priv) return CKR_OK;
     struct store_rec_ref *refs = NULL;
     size_t n = 0;
     bool *seen = NULL;
-    rv = store_rec_list(t->st, &refs, &n);
+    CK_RV rv = store_rec_list(t->st, &refs, &n);
     if (rv != CKR_OK) goto out;
     qsort(refs, n, sizeof *refs, ref_cmp);
     seen = calloc(n ? n : 1, sizeof *seen);
@@ -267,16 +262,40 @@ token_sync_inlock(struct token *t)
         if (r1 != CKR_OK) rv = r1;
     }
     if (rv == CKR_OK && !t->profiles) rv = profiles_add(t);
-    if (rv == CKR_OK) {
-        t->gen_seen = gen;
-        t->loaded = true;
-        t->priv_loaded = want_priv;
-        catalog_rebuild(t, gen, want_priv);
-    }
 out:
     free(seen);
     free(refs);
     return rv;
+}
+
+/* Tries at one consistent view before settling for the last one read. */
+#define SYNC_TRIES 8
+
+CK_RV
+token_sync_inlock(struct token *t)
+{
+    if (t->st == NULL) return CKR_OK;
+    bool want_priv = t->user == CKU_USER;
+    uint64_t gen, after;
+    CK_RV rv = store_tok_generation(t->st, &gen);
+    if (rv != CKR_OK) return rv;
+    if (t->loaded && gen == t->gen_seen && t->priv_loaded == want_priv) return CKR_OK;
+    /* A pass that another process's write overlapped may hold a mix of
+     * before and after (a replaced credential set: some old records read,
+     * the rest gone); the generation moved then, and the pass is redone. */
+    for (int i = 0;; i++) {
+        if ((rv = sync_pass(t, want_priv)) != CKR_OK) return rv;
+        if ((rv = store_tok_generation(t->st, &after)) != CKR_OK) return rv;
+        /* If writers kept it moving, gen (read before this pass) makes the
+         * next call sync again. */
+        if (after == gen || i + 1 == SYNC_TRIES) break;
+        gen = after;
+    }
+    t->gen_seen = gen;
+    t->loaded = true;
+    t->priv_loaded = want_priv;
+    catalog_rebuild(t, gen, want_priv);
+    return CKR_OK;
 }
 
 bool

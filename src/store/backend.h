@@ -20,7 +20,8 @@
  *
  * Errors: backends map their foreign errors (errno, TSS2) to CK_RV at their
  * own boundary: CKR_DEVICE_MEMORY (no space), CKR_TOKEN_WRITE_PROTECTED
- * (read-only media or permissions, on writes), CKR_HOST_MEMORY, and
+ * (read-only media or permissions, on writes), CKR_DEVICE_REMOVED (lock()
+ * on a token another handle removed), CKR_HOST_MEMORY, and
  * CKR_DEVICE_ERROR for everything else, logged with the object's name.
  * Every returned blob is heap memory the caller releases with wipe_free().
  */
@@ -33,7 +34,7 @@
 
 #include "store/store.h"
 
-#define STORE_BACKEND_VERSION 2
+#define STORE_BACKEND_VERSION 3
 /* A token's name is its serial: 16 lowercase hex characters. */
 #define STORE_NAME_LEN 16
 /* Upper bounds on what a backend reads, so a corrupt size cannot exhaust memory. */
@@ -134,9 +135,20 @@ struct store_backend_ops {
     /* Version 2: tok_create with its first records, all of it atomically
      * (listed complete, records included, or not at all). Requires
      * lock(b, NULL). NULL: the store creates the token, then puts. */
-    CK_RV (*tok_create_recs)
+    CK_RV(*tok_create_recs)
     (struct store_backend *b, const char *name, const uint8_t *hdr, size_t hlen, uint64_t gen,
      const struct store_blob *recs, size_t n, struct store_btok **out);
+
+    /* Version 3: replace every record of token t at once, keeping its
+     * header: readers list the old records or the new ones, never a mix.
+     * The generation becomes gen, which the caller makes exceed the
+     * present one, so every cached view is re-read. Requires lock(b, NULL)
+     * and lock(b, t); on return t's lock is released (whatever the result)
+     * and unlock(b, t) is a no-op. Handles of other processes notice at
+     * their next lock(). NULL: not supported. */
+    CK_RV (*tok_replace_recs)
+    (struct store_backend *b, struct store_btok *t, uint64_t gen, const struct store_blob *recs,
+     size_t n);
 };
 
 /* The POSIX file backend (file/file.c); store_open() uses it. */

@@ -37,6 +37,7 @@ store_tok_hdr_load(struct store_tok *t)
     uint8_t *p = NULL;
     size_t n = 0;
     struct hdr h;
+    if (t->removed) return CKR_DEVICE_REMOVED;
     CK_RV rv = t->s->ops->hdr_get(t->bt, &p, &n);
     if (rv != CKR_OK) goto out;
     t->s->ops->describe(t->bt, NULL, where, sizeof where);
@@ -141,13 +142,20 @@ store_tok_load(struct store *s, const char *name, struct store_tok **out)
 /* ---- the store ---- */
 
 static bool
+store_is_bad(const struct store *s, const char *name)
+{
+    for (size_t i = 0; i < s->nbad; i++)
+        if (strcmp(s->bad[i].s, name) == 0) return true;
+    return false;
+}
+
+/* Whether name is in use: a serial must be new in this store. */
+static bool
 store_knows(const struct store *s, const char *name)
 {
     for (size_t i = 0; i < s->ntok; i++)
         if (strcmp(s->toks[i]->name, name) == 0) return true;
-    for (size_t i = 0; i < s->nbad; i++)
-        if (strcmp(s->bad[i].s, name) == 0) return true;
-    return false;
+    return store_is_bad(s, name);
 }
 
 static CK_RV
@@ -224,21 +232,101 @@ store_name_cmp(const void *a, const void *b)
     return strcmp(((const struct store_tok_name *)a)->s, ((const struct store_tok_name *)b)->s);
 }
 
-/* Pick up every token not seen yet. CKR_OK, CKR_HOST_MEMORY, CKR_DEVICE_ERROR. */
+static int
+store_tok_name_cmp(const void *a, const void *b)
+{
+    return strcmp((*(struct store_tok *const *)a)->name, (*(struct store_tok *const *)b)->name);
+}
+
+static bool
+store_name_listed(const struct store_tok_name *names, size_t n, const char *name)
+{
+    struct store_tok_name key;
+    snprintf(key.s, sizeof key.s, "%s", name);
+    return n > 0 && bsearch(&key, names, n, sizeof *names, store_name_cmp) != NULL;
+}
+
+/* The backend's token names, sorted. */
+static CK_RV
+store_list_sorted(struct store *s, struct store_tok_name **names, size_t *n)
+{
+    CK_RV rv = s->ops->tok_list(s->b, names, n);
+    if (rv != CKR_OK) return rv == CKR_HOST_MEMORY ? rv : CKR_DEVICE_ERROR;
+    /* Sorted names make the choice between two tokens claiming one slot stable. */
+    if (*n > 1) qsort(*names, *n, sizeof **names, store_name_cmp);
+    return CKR_OK;
+}
+
+/* Tokens removed (by any process) leave the list for s->gone: their
+ * pointers stay valid until store_close(), but name nothing any more. A
+ * token missing from one listing is confirmed by a second, so that a
+ * listing racing with a replacement (backend.h, tok_replace_recs) cannot
+ * drop it. */
+static CK_RV
+store_drop_gone(struct store *s, const struct store_tok_name *names, size_t n)
+{
+    size_t keep = 0, ngone = 0;
+    for (size_t i = 0; i < s->ntok; i++)
+        if (!store_name_listed(names, n, s->toks[i]->name)) ngone++;
+    if (ngone == 0) return CKR_OK;
+    struct store_tok_name *again = NULL;
+    size_t n2 = 0;
+    CK_RV rv = store_list_sorted(s, &again, &n2);
+    if (rv != CKR_OK) return rv;
+    struct store_tok **nv = reallocarray(s->gone, s->ngone + ngone, sizeof *nv);
+    if (nv == NULL) {
+        free(again);
+        return CKR_HOST_MEMORY;
+    }
+    s->gone = nv;
+    for (size_t i = 0; i < s->ntok; i++) {
+        struct store_tok *t = s->toks[i];
+        if (store_name_listed(names, n, t->name) || store_name_listed(again, n2, t->name)) {
+            s->toks[keep++] = t;
+            continue;
+        }
+        store_tok_logout(t);
+        t->removed = true;
+        s->gone[s->ngone++] = t;
+    }
+    s->ntok = keep;
+    free(again);
+    return CKR_OK;
+}
+
+/* Pick up every token not seen yet and drop the removed ones: one listing,
+ * sorted, merged against the known tokens sorted by name (no per-token
+ * search: a store of 10,000 sets is scanned on every creation).
+ * CKR_OK, CKR_HOST_MEMORY, CKR_DEVICE_ERROR. */
 static CK_RV
 store_scan(struct store *s)
 {
     struct store_tok_name *names = NULL;
-    size_t n = 0;
-    CK_RV rv = s->ops->tok_list(s->b, &names, &n);
-    if (rv != CKR_OK) return rv == CKR_HOST_MEMORY ? rv : CKR_DEVICE_ERROR;
-    /* Sorted names make the choice between two tokens claiming one slot stable. */
-    if (n > 1) qsort(names, n, sizeof *names, store_name_cmp);
-    for (size_t i = 0; i < n && rv == CKR_OK; i++)
-        if (!store_knows(s, names[i].s)) rv = store_add(s, names[i].s);
-    free(names);
+    struct store_tok **known = NULL;
+    size_t n = 0, nknown = s->ntok;
+    CK_RV rv = store_list_sorted(s, &names, &n);
+    if (rv != CKR_OK) return rv;
+    if ((rv = store_drop_gone(s, names, n)) != CKR_OK) goto out;
+    nknown = s->ntok;
+    if (nknown > 0) {
+        if ((known = malloc(nknown * sizeof *known)) == NULL) {
+            rv = CKR_HOST_MEMORY;
+            goto out;
+        }
+        memcpy(known, s->toks, nknown * sizeof *known);
+        qsort(known, nknown, sizeof *known, store_tok_name_cmp);
+    }
+    for (size_t i = 0, k = 0; i < n && rv == CKR_OK; i++) {
+        while (k < nknown && strcmp(known[k]->name, names[i].s) < 0)
+            k++;
+        if (k < nknown && strcmp(known[k]->name, names[i].s) == 0) continue;
+        if (!store_is_bad(s, names[i].s)) rv = store_add(s, names[i].s);
+    }
     if (s->ntok > 1) qsort(s->toks, s->ntok, sizeof *s->toks, store_tok_cmp);
     store_update_next(s);
+out:
+    free(known);
+    free(names);
     return rv;
 }
 
@@ -281,7 +369,10 @@ store_close(struct store *s)
     if (s == NULL) return;
     for (size_t i = 0; i < s->ntok; i++)
         store_tok_free(s->toks[i]);
+    for (size_t i = 0; i < s->ngone; i++)
+        store_tok_free(s->gone[i]);
     free(s->toks);
+    free(s->gone);
     free(s->bad);
     s->ops->close(s->b);
     free(s);
@@ -471,10 +562,95 @@ store_tok_create_set(struct store *s, const char label[32], const CK_UTF8CHAR *s
     return store_tok_make(s, label, so_pin, so_pin_len, pin, pin_len, recs, n, out);
 }
 
+/* t leaves the token list for s->gone (its pointer stays valid). */
+static void
+store_retire(struct store *s, struct store_tok *t)
+{
+    struct store_tok **nv = reallocarray(s->gone, s->ngone + 1, sizeof *nv);
+    if (nv == NULL) return; /* still listed; the next scan retires it */
+    s->gone = nv;
+    for (size_t i = 0; i < s->ntok; i++) {
+        if (s->toks[i] != t) continue;
+        memmove(&s->toks[i], &s->toks[i + 1], (s->ntok - i - 1) * sizeof *s->toks);
+        s->ntok--;
+        store_tok_logout(t);
+        t->removed = true;
+        s->gone[s->ngone++] = t;
+        return;
+    }
+}
+
+CK_RV
+store_tok_remove(struct store_tok *t)
+{
+    struct store *s = t->s;
+    const struct store_backend_ops *ops = s->ops;
+    if (t->removed) return CKR_DEVICE_REMOVED;
+    if (!ops->writable(s->b, NULL) || !ops->writable(s->b, t->bt)) return CKR_TOKEN_WRITE_PROTECTED;
+    CK_RV rv = ops->lock(s->b, NULL);
+    if (rv != CKR_OK) return rv;
+    /* The token's lock too: its writers finish first. */
+    if ((rv = ops->lock(s->b, t->bt)) == CKR_OK) {
+        rv = ops->tok_remove(s->b, t->bt);
+        ops->unlock(s->b, t->bt);
+    }
+    if (rv == CKR_OK || rv == CKR_DEVICE_REMOVED) store_retire(s, t);
+    ops->unlock(s->b, NULL);
+    return rv;
+}
+
+CK_RV
+store_tok_replace(struct store_tok *t, const struct store_rec_new *recs, size_t n)
+{
+    struct store *s = t->s;
+    const struct store_backend_ops *ops = s->ops;
+    struct store_blob *v = NULL;
+    uint64_t gen;
+    if (recs == NULL && n) return CKR_ARGUMENTS_BAD;
+    if (t->removed) return CKR_DEVICE_REMOVED;
+    if (ops->tok_replace_recs == NULL) return CKR_FUNCTION_NOT_SUPPORTED;
+    if (t->mk == NULL) return CKR_USER_NOT_LOGGED_IN;
+    if (!ops->writable(s->b, NULL)) return CKR_TOKEN_WRITE_PROTECTED;
+    if (n > 0 && (v = calloc(n, sizeof *v)) == NULL) return CKR_HOST_MEMORY;
+    CK_RV rv = ops->lock(s->b, NULL);
+    if (rv != CKR_OK) goto out;
+    /* Root lock, then the token's (the order of store_tok_make). */
+    if ((rv = store_tok_begin(t)) != CKR_OK) goto unlock_root;
+    /* The header re-read wipes the master key if the token was
+     * re-initialized meanwhile: nothing to seal with then. */
+    rv = t->mk == NULL ? CKR_USER_NOT_LOGGED_IN : ops->gen_get(t->bt, &gen);
+    if (rv == CKR_OK) rv = store_seal_first(&t->h, t->mk, recs, n, v);
+    if (rv != CKR_OK) {
+        store_tok_end(t);
+        goto unlock_root;
+    }
+    rv = ops->tok_replace_recs(s->b, t->bt, gen + 1, v, n); /* releases the token lock */
+    /* Whatever happened, every cached view of the records is re-read. */
+    t->idx_ok = false;
+    t->hdr_gen_ok = false;
+    t->swept = false;
+    cat_free(t->cat);
+    t->cat = NULL;
+unlock_root:
+    ops->unlock(s->b, NULL);
+out:
+    store_blobs_free(v, n);
+    return rv == CKR_HOST_MEMORY || rv == CKR_USER_NOT_LOGGED_IN || rv == CKR_DEVICE_REMOVED ||
+                   rv == CKR_TOKEN_WRITE_PROTECTED || rv == CKR_DEVICE_MEMORY || rv == CKR_OK
+               ? rv
+               : CKR_DEVICE_ERROR;
+}
+
 void
 store_tok_label(const struct store_tok *t, char out[32])
 {
     memcpy(out, t->h.label, 32);
+}
+
+CK_SLOT_ID
+store_tok_slot(const struct store_tok *t)
+{
+    return (CK_SLOT_ID)t->h.slot;
 }
 
 CK_RV
@@ -497,8 +673,10 @@ store_tok_info(struct store_tok *t, struct store_tok_info *out)
 CK_RV
 store_tok_generation(struct store_tok *t, uint64_t *gen)
 {
+    if (t->removed) return CKR_DEVICE_REMOVED;
     CK_RV rv = t->s->ops->gen_get(t->bt, gen);
-    return rv == CKR_HOST_MEMORY ? rv : rv == CKR_OK ? CKR_OK : CKR_DEVICE_ERROR;
+    return rv == CKR_HOST_MEMORY || rv == CKR_OK || rv == CKR_DEVICE_REMOVED ? rv
+                                                                             : CKR_DEVICE_ERROR;
 }
 
 /* ---- records ---- */

@@ -69,8 +69,10 @@ CK_RV store_open(const struct conf *c, struct store **out);
 /* Wipe every master key and free everything. NULL is a no-op. */
 void store_close(struct store *s);
 
-/* Pick up tokens created by other processes since open. CKR_OK or
- * CKR_HOST_MEMORY / CKR_DEVICE_ERROR. Existing store_tok pointers stay valid. */
+/* Pick up tokens created by other processes since open, and drop those
+ * removed (store_tok_remove) since. CKR_OK or CKR_HOST_MEMORY /
+ * CKR_DEVICE_ERROR. Existing store_tok pointers stay valid until
+ * store_close(); a removed token's calls fail with CKR_DEVICE_REMOVED. */
 CK_RV store_refresh(struct store *s);
 /* Tokens, sorted by slot ID. Borrowed. */
 size_t store_tok_count(const struct store *s);
@@ -98,6 +100,23 @@ CK_RV store_tok_create_set(struct store *s, const char label[32], const CK_UTF8C
                            CK_ULONG so_pin_len, const CK_UTF8CHAR *pin, CK_ULONG pin_len,
                            const struct store_rec_new *recs, size_t n, struct store_tok **out);
 
+/* Remove the token with every record (a deleted credential set): other
+ * processes list it whole or not at all, and their handles on it answer
+ * CKR_DEVICE_REMOVED. The caller has checked the right to (the SO PIN). t
+ * stays valid, removed, until store_close(). Returns CKR_OK,
+ * CKR_DEVICE_REMOVED (removed already), CKR_TOKEN_WRITE_PROTECTED,
+ * CKR_DEVICE_ERROR, CKR_HOST_MEMORY. */
+CK_RV store_tok_remove(struct store_tok *t);
+
+/* Replace every record of the token by recs at once (an updated
+ * credential set): a reader in any process lists the old records or the
+ * new ones, never a mix. The header, so the PINs and the master key, is
+ * kept. Needs the master key (a user logged in). Returns CKR_OK,
+ * CKR_USER_NOT_LOGGED_IN, CKR_FUNCTION_NOT_SUPPORTED (the backend cannot
+ * replace atomically), CKR_DEVICE_REMOVED, CKR_TOKEN_WRITE_PROTECTED,
+ * CKR_DEVICE_MEMORY, CKR_DEVICE_ERROR, CKR_HOST_MEMORY. */
+CK_RV store_tok_replace(struct store_tok *t, const struct store_rec_new *recs, size_t n);
+
 /* C_InitToken on an initialized token: verify the SO PIN (counting
  * failures), then destroy every record and the user PIN, replace the
  * master key and the label. Returns CKR_OK, CKR_PIN_INCORRECT,
@@ -109,6 +128,8 @@ CK_RV store_tok_reinit(struct store_tok *t, const CK_UTF8CHAR *so_pin, CK_ULONG 
 /* The label as last read (no I/O): a label changes only when the token is
  * re-initialized, which every later read of its header notices. */
 void store_tok_label(const struct store_tok *t, char out[32]);
+/* The slot ID (no I/O: it never changes). */
+CK_SLOT_ID store_tok_slot(const struct store_tok *t);
 
 /* Current header values (re-read, so other processes' failed logins show).
  * CKR_OK, CKR_DEVICE_ERROR, CKR_HOST_MEMORY. */
@@ -176,7 +197,9 @@ CK_RV store_tok_pin_end(struct store_tok *t, struct store_pin_job *j, CK_RV run_
 void store_pin_job_free(struct store_pin_job *j);
 
 /* A counter that changes whenever any record of the token is created,
- * updated or destroyed, by any process. One small read; no scan. */
+ * updated or destroyed, by any process. One small read; no scan. CKR_OK,
+ * CKR_DEVICE_REMOVED (the token was removed), CKR_DEVICE_ERROR,
+ * CKR_HOST_MEMORY. */
 CK_RV store_tok_generation(struct store_tok *t, uint64_t *gen);
 
 /* Every record of the token, without reading record contents. *out is

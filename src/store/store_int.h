@@ -23,6 +23,8 @@ struct store {
     struct conf conf;
     struct store_tok **toks; /* sorted by slot ID */
     size_t ntok, captok;
+    struct store_tok **gone; /* removed tokens, kept until close (store_drop_gone) */
+    size_t ngone;
     struct store_tok_name *bad; /* tokens skipped as unreadable: not retried */
     size_t nbad;
     uint64_t next_slot;
@@ -45,6 +47,7 @@ struct store_tok {
     bool hdr_gen_ok;
     uint8_t *mk;     /* master key on its own locked, non-dumpable page; NULL when logged out */
     struct cat *cat; /* the catalog as last read (catalog.c); NULL until used */
+    bool removed;    /* removed from the store: every call fails */
 };
 
 /* Re-read and verify the header into t->h. When its seed changed (another

@@ -2,13 +2,17 @@
  * it_credsets.c: credential sets through the module: CT_CreateSet of the
  * vendor interface "credtoken credsets", then ordinary PKCS#11 calls. The
  * secrets are used in place (HMAC inside the token) and compared with
- * OpenSSL computing from the raw key; they are never read back.
+ * OpenSSL computing from the raw key; they are never read back. Sets are
+ * updated (CT_UpdateSet) while another process reads them, and deleted
+ * (CT_DeleteSet).
  */
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "credtoken/credsets.h"
 #include "harness.h"
@@ -167,6 +171,185 @@ START_TEST(bad_input_leaves_nothing)
 }
 END_TEST
 
+/* A pubnub set whose every field carries version v. */
+static void
+pubnub_body(char *buf, size_t len, int v)
+{
+    snprintf(buf, len,
+             "{\"type\":\"pubnub-credentials\",\"description\":\"v%d\",\"credentials\":"
+             "{\"publishKey\":\"pub-c-%d\",\"subscribeKey\":\"sub-c-%d\"}}",
+             v, v, v);
+}
+
+static CK_RV
+update(CK_SESSION_HANDLE s, const char *body, char err[256])
+{
+    err[0] = '\0';
+    return cs->CT_UpdateSet(s, (const CK_BYTE *)body, strlen(body), 0, err, 256);
+}
+
+static CK_RV
+delete_set(CK_SLOT_ID slot, const char *so_pin, char err[256])
+{
+    err[0] = '\0';
+    return cs->CT_DeleteSet(slot, (const CK_UTF8CHAR *)so_pin, strlen(so_pin), err, 256);
+}
+
+/* The data object labelled label, as a string ("" when absent). */
+static void
+data_value(CK_SESSION_HANDLE s, const char *label, char *out, size_t len)
+{
+    CK_OBJECT_HANDLE h = find_one(s, CKO_DATA, label);
+    CK_ATTRIBUTE v = {CKA_VALUE, out, len - 1};
+    ck_assert_uint_eq(p11->C_GetAttributeValue(s, h, &v, 1), CKR_OK);
+    out[v.ulValueLen] = '\0';
+}
+
+START_TEST(update_replaces_the_material)
+{
+    char body[512], err[256], val[64], created[32], created2[32];
+    pubnub_body(body, sizeof body, 1);
+    CK_SLOT_ID slot = create_ok("rot", body, 0);
+    CK_SESSION_HANDLE s = h_session(slot, true, true);
+    CK_OBJECT_HANDLE old = find_one(s, CKO_DATA, "publishKey");
+    CK_ATTRIBUTE c = {CKA_CREDTOKEN_CREATED, created, sizeof created - 1};
+    ck_assert_uint_eq(p11->C_GetAttributeValue(s, old, &c, 1), CKR_OK);
+    created[c.ulValueLen] = '\0';
+    pubnub_body(body, sizeof body, 2);
+    ck_assert_msg(update(s, body, err) == CKR_OK, "update: %s", err);
+    /* The old objects are gone, the new ones there, the creation time kept. */
+    CK_ATTRIBUTE v = {CKA_VALUE, val, sizeof val};
+    ck_assert_uint_eq(p11->C_GetAttributeValue(s, old, &v, 1), CKR_OBJECT_HANDLE_INVALID);
+    data_value(s, "publishKey", val, sizeof val);
+    ck_assert_str_eq(val, "pub-c-2");
+    data_value(s, "subscribeKey", val, sizeof val);
+    ck_assert_str_eq(val, "sub-c-2");
+    CK_ATTRIBUTE c2 = {CKA_CREDTOKEN_CREATED, created2, sizeof created2 - 1};
+    ck_assert_uint_eq(p11->C_GetAttributeValue(s, find_one(s, CKO_DATA, "publishKey"), &c2, 1),
+                      CKR_OK);
+    created2[c2.ulValueLen] = '\0';
+    ck_assert_str_eq(created, created2);
+    /* Another type, a bad body: refused, the set unchanged. */
+    ck_assert_uint_eq(update(s, "{\"type\":\"psk\",\"credentials\":{\"key\":\"k\"}}", err),
+                      CKR_DATA_INVALID);
+    ck_assert_ptr_nonnull(strstr(err, "keeps the type"));
+    ck_assert_uint_eq(update(s, "{\"type\":", err), CKR_DATA_INVALID);
+    data_value(s, "publishKey", val, sizeof val);
+    ck_assert_str_eq(val, "pub-c-2");
+    /* Read-only session; no login. */
+    CK_SESSION_HANDLE ro = h_session(slot, false, false);
+    ck_assert_uint_eq(update(ro, body, err), CKR_SESSION_READ_ONLY);
+    ck_assert_uint_eq(p11->C_Logout(s), CKR_OK);
+    ck_assert_uint_eq(update(s, body, err), CKR_USER_NOT_LOGGED_IN);
+    /* A token that is not a set. */
+    CK_SESSION_HANDLE plain = h_session(h_token("plain"), true, true);
+    ck_assert_uint_eq(update(plain, body, err), CKR_TOKEN_NOT_RECOGNIZED);
+    ck_assert_uint_eq(update(CK_INVALID_HANDLE, body, err), CKR_SESSION_HANDLE_INVALID);
+}
+END_TEST
+
+START_TEST(delete_removes_the_set)
+{
+    char body[512], err[256];
+    pubnub_body(body, sizeof body, 1);
+    CK_SLOT_ID gone = create_ok("gone", body, 0), kept = create_ok("kept", body, 0);
+    CK_SESSION_HANDLE s = h_session(gone, false, false);
+    ck_assert_uint_eq(delete_set(gone, SO_PIN, err), CKR_SESSION_EXISTS);
+    ck_assert_uint_eq(p11->C_CloseSession(s), CKR_OK);
+    ck_assert_uint_eq(delete_set(gone, "87654321", err), CKR_PIN_INCORRECT);
+    ck_assert_uint_eq(delete_set(h_token("plain"), SO_PIN, err), CKR_TOKEN_NOT_RECOGNIZED);
+    ck_assert_uint_eq(delete_set(9999, SO_PIN, err), CKR_SLOT_ID_INVALID);
+    ck_assert_msg(delete_set(gone, SO_PIN, err) == CKR_OK, "delete: %s", err);
+    CK_TOKEN_INFO ti;
+    ck_assert_uint_eq(p11->C_GetTokenInfo(gone, &ti), CKR_SLOT_ID_INVALID);
+    ck_assert_uint_eq(p11->C_GetTokenInfo(kept, &ti), CKR_OK);
+    ck_assert_int_eq(memcmp(ti.label, "kept ", 5), 0);
+    /* The ID is free again; the other set still works. */
+    (void)create_ok("gone", body, 0);
+    char val[64];
+    data_value(h_session(kept, false, true), "publishKey", val, sizeof val);
+    ck_assert_str_eq(val, "pub-c-1");
+}
+END_TEST
+
+/* In another process: read the set in slot until the file stop exists.
+ * Every view must be one version whole: the descriptor and both keys agree.
+ * Exit 0 with at least two versions seen; 20 on a mix; 21 if the updates
+ * were never seen. */
+static void
+reader(CK_SLOT_ID slot, const char *stop)
+{
+    CK_SESSION_HANDLE s;
+    CK_OBJECT_CLASS cls = CKO_DATA;
+    CK_ATTRIBUTE t = {CKA_CLASS, &cls, sizeof cls};
+    int versions = 0, last = -1;
+    if (p11->C_Initialize(NULL) != CKR_OK) _exit(2);
+    if (p11->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s) != CKR_OK) _exit(3);
+    if (p11->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)USER_PIN, 4) != CKR_OK) _exit(4);
+    while (access(stop, F_OK) != 0) {
+        CK_OBJECT_HANDLE h[8];
+        CK_ULONG n = 0;
+        if (p11->C_FindObjectsInit(s, &t, 1) != CKR_OK) _exit(5);
+        if (p11->C_FindObjects(s, h, 8, &n) != CKR_OK) _exit(6);
+        p11->C_FindObjectsFinal(s);
+        int seen[3] = {-1, -1, -1}, raced = 0;
+        for (CK_ULONG i = 0; i < n && !raced; i++) {
+            char label[32] = "", val[512] = "";
+            CK_ATTRIBUTE a[] = {{CKA_LABEL, label, sizeof label - 1},
+                                {CKA_VALUE, val, sizeof val - 1}};
+            CK_RV rv = p11->C_GetAttributeValue(s, h[i], a, 2);
+            if (rv == CKR_OBJECT_HANDLE_INVALID) { /* replaced since the find */
+                raced = 1;
+                break;
+            }
+            if (rv != CKR_OK) _exit(7);
+            label[a[0].ulValueLen] = '\0';
+            val[a[1].ulValueLen] = '\0';
+            const char *p = strcmp(label, "credset") == 0 ? strstr(val, "\"v") : strstr(val, "-c-");
+            int k = strcmp(label, "credset") == 0 ? 0 : strcmp(label, "publishKey") == 0 ? 1 : 2;
+            if (p == NULL) _exit(8);
+            seen[k] = atoi(p + (k == 0 ? 2 : 3));
+        }
+        if (raced) continue;
+        if (n != 3 || seen[0] < 0 || seen[0] != seen[1] || seen[1] != seen[2]) {
+            fprintf(stderr, "mixed view: %lu objects, versions %d %d %d\n", n, seen[0], seen[1],
+                    seen[2]);
+            _exit(20);
+        }
+        if (seen[0] != last) versions++;
+        last = seen[0];
+    }
+    p11->C_Finalize(NULL);
+    _exit(versions >= 2 ? 0 : 21);
+}
+
+START_TEST(a_reader_sees_the_old_set_or_the_new)
+{
+    char body[512], err[256], stop[600];
+    pubnub_body(body, sizeof body, 0);
+    CK_SLOT_ID slot = create_ok("race", body, 0);
+    snprintf(stop, sizeof stop, "%s/../stop-reader", h_store);
+    unlink(stop);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) reader(slot, stop);
+    CK_SESSION_HANDLE s = h_session(slot, true, true);
+    usleep(100000); /* the reader is reading */
+    for (int v = 1; v <= 40; v++) {
+        pubnub_body(body, sizeof body, v);
+        ck_assert_msg(update(s, body, err) == CKR_OK, "update %d: %s", v, err);
+        usleep(2000);
+    }
+    FILE *f = fopen(stop, "w");
+    ck_assert_ptr_nonnull(f);
+    fclose(f);
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    unlink(stop);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "reader status 0x%x", st);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -177,6 +360,9 @@ main(void)
     tcase_add_test(tc, psk_and_azure_iot_used_in_place);
     tcase_add_test(tc, exportable_psk_can_be_read);
     tcase_add_test(tc, bad_input_leaves_nothing);
+    tcase_add_test(tc, update_replaces_the_material);
+    tcase_add_test(tc, delete_removes_the_set);
+    tcase_add_test(tc, a_reader_sees_the_old_set_or_the_new);
     suite_add_tcase(s, tc);
     return h_run(s) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -59,6 +59,7 @@ struct store_btok {
     bool can_write;             /* the last writability probe's answer */
     struct timespec probed;     /* CLOCK_MONOTONIC of that probe; 0: never */
     struct journal *j;          /* record writes go through it (journal.h) */
+    ino_t lock_ino;             /* the lock file last locked; 0: never */
 };
 
 static CK_RV file_flock(const char *dir, int *out);
@@ -219,7 +220,9 @@ file_tok_close(struct store_btok *t)
     if (t == NULL) return;
     /* A handle that wrote leaves an empty journal behind: a store closed
      * cleanly never needs a replay, even on media later made read-only. */
-    if (journal_dirty(t->j) && t->lock_fd < 0 && file_flock(t->dir, &t->lock_fd) == CKR_OK) {
+    struct stat st;
+    if (journal_dirty(t->j) && t->lock_fd < 0 && file_flock(t->dir, &t->lock_fd) == CKR_OK &&
+        fstat(t->lock_fd, &st) == 0 && st.st_ino == t->lock_ino) { /* not replaced since */
         bool changed;
         if (file_settle(t, &changed) != CKR_OK || journal_checkpoint(t->j) != CKR_OK)
             log_warn("%s: the journal was left for the next process to check", t->dir);
@@ -299,49 +302,106 @@ file_tok_fill(const char *dir, const uint8_t *hdr, size_t hlen, uint64_t gen)
     return file_gen_encode_put(dir, gen); /* its directory fsync covers every entry */
 }
 
+/* Build a complete token directory at tokens/tmpname (tfd: tokens/): the
+ * header, generation and records, all durable. Removed again on failure. */
+static CK_RV
+file_tok_build(int tfd, const char *tokens, const char *tmpname, const uint8_t *hdr, size_t hlen,
+               uint64_t gen, const struct store_blob *recs, size_t n)
+{
+    char tmp[PATH_MAX], objs[PATH_MAX], rname[FILE_REC_NAME_LEN + 1];
+    CK_RV rv;
+    if (file_join(tmp, tokens, tmpname) != 0 || file_join(objs, tmp, "objects") != 0)
+        return file_rv(ENAMETOOLONG, 1, "mkdir", tokens);
+    if (mkdirat(tfd, tmpname, 0700) != 0) return file_rv(errno, 1, "mkdir", tmp);
+    rv = file_tok_fill(tmp, hdr, hlen, gen);
+    /* The records, durable before the token appears. */
+    for (size_t i = 0; rv == CKR_OK && i < n; i++) {
+        file_rec_name(&recs[i].ref, rname);
+        rv = file_write_atomic(objs, rname, recs[i].p, recs[i].n);
+    }
+    if (rv != CKR_OK) file_rm_tree(tfd, tmpname, 0);
+    return rv;
+}
+
+/* tokens/ opened, with the debris of crashed creations and replacements
+ * swept (root lock held). */
+static CK_RV
+file_tokens_open(struct store_backend *b, int *tfd)
+{
+    CK_RV rv = file_mkdirs(b->tokens);
+    if (rv != CKR_OK) return rv;
+    if ((*tfd = open(b->tokens, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return file_rv(errno, 1, "open", b->tokens);
+    file_sweep_tokens(*tfd);
+    return CKR_OK;
+}
+
 static CK_RV
 file_tok_create_recs(struct store_backend *b, const char *name, const uint8_t *hdr, size_t hlen,
                      uint64_t gen, const struct store_blob *recs, size_t n, struct store_btok **out)
 {
-    char tmpname[64], tmp[PATH_MAX];
-    CK_RV rv;
-    int tfd = -1, made = 0;
+    char tmpname[64];
+    int tfd;
     if (!file_is_tok_name(name)) return CKR_DEVICE_ERROR;
-    if ((rv = file_mkdirs(b->tokens)) != CKR_OK) return rv;
-    if ((tfd = open(b->tokens, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-        return file_rv(errno, 1, "open", b->tokens);
-    file_sweep_tokens(tfd);
+    CK_RV rv = file_tokens_open(b, &tfd);
+    if (rv != CKR_OK) return rv;
     snprintf(tmpname, sizeof tmpname, FILE_TMP "%s", name);
-    if (file_join(tmp, b->tokens, tmpname) != 0) {
-        rv = file_rv(ENAMETOOLONG, 1, "mkdir", b->tokens);
-        goto out;
-    }
-    if (mkdirat(tfd, tmpname, 0700) != 0) {
-        rv = file_rv(errno, 1, "mkdir", tmp);
-        goto out;
-    }
-    made = 1;
-    if ((rv = file_tok_fill(tmp, hdr, hlen, gen)) != CKR_OK) goto out;
-    /* The first records, durable before the token appears. */
-    char objs[PATH_MAX], rname[FILE_REC_NAME_LEN + 1];
-    if (n > 0 && file_join(objs, tmp, "objects") != 0) {
-        rv = file_rv(ENAMETOOLONG, 1, "create", tmp);
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++) {
-        file_rec_name(&recs[i].ref, rname);
-        if ((rv = file_write_atomic(objs, rname, recs[i].p, recs[i].n)) != CKR_OK) goto out;
-    }
+    if ((rv = file_tok_build(tfd, b->tokens, tmpname, hdr, hlen, gen, recs, n)) != CKR_OK) goto out;
     /* renameat fails (EEXIST/ENOTEMPTY) rather than replace an existing token. */
     if (renameat(tfd, tmpname, tfd, name) != 0) {
-        rv = file_rv(errno, 1, "rename", tmp);
+        rv = file_rv(errno, 1, "rename", tmpname);
+        file_rm_tree(tfd, tmpname, 0);
         goto out;
     }
-    made = 0;
     if ((rv = file_fsync_dirfd(tfd, b->tokens)) != CKR_OK) goto out;
     rv = file_tok_open(b, name, out);
 out:
-    if (made) file_rm_tree(tfd, tmpname, 0);
+    close(tfd);
+    return rv;
+}
+
+/* The old directory is built aside and swapped in with one
+ * renameat2(RENAME_EXCHANGE): every reader opens either the old token or
+ * the new one, and a crash leaves one of them in place, the other as
+ * debris that the next root lock holder sweeps. The token's lock file
+ * moves with the old directory: file_lock() notices and takes the new one. */
+static CK_RV
+file_tok_replace_recs(struct store_backend *b, struct store_btok *t, uint64_t gen,
+                      const struct store_blob *recs, size_t n)
+{
+    char tmpname[64];
+    uint8_t *hdr = NULL;
+    size_t hlen = 0;
+    int tfd = -1;
+    struct journal *nj = journal_new(t->dir, t->objs);
+    CK_RV rv = nj != NULL ? CKR_OK : CKR_HOST_MEMORY;
+    if (rv == CKR_OK) rv = file_read(t->dir, "header", STORE_HDR_MAX, &hdr, &hlen);
+    if (rv == CKR_OK) rv = file_tokens_open(b, &tfd);
+    if (rv != CKR_OK) goto out;
+    snprintf(tmpname, sizeof tmpname, FILE_TMP "%s", t->name);
+    if ((rv = file_tok_build(tfd, b->tokens, tmpname, hdr, hlen, gen, recs, n)) != CKR_OK) goto out;
+    if (renameat2(tfd, tmpname, tfd, t->name, RENAME_EXCHANGE) != 0) {
+        int e = errno;
+        if (e == EINVAL || e == ENOSYS)
+            log_err("%s: this file system cannot exchange directories atomically; "
+                    "the set was not replaced",
+                    b->tokens);
+        rv = file_rv(e, 1, "exchange", t->dir);
+        file_rm_tree(tfd, tmpname, 0);
+        goto out;
+    }
+    /* Durable from here; what is left is the old directory, now debris. */
+    (void)file_fsync_dirfd(tfd, b->tokens);
+    file_rm_tree(tfd, tmpname, 0);
+    journal_free(t->j);
+    t->j = nj;
+    nj = NULL;
+    t->dir_swept = false;
+out:
+    if (t->lock_fd >= 0) close(t->lock_fd);
+    t->lock_fd = -1;
+    journal_free(nj);
+    if (hdr != NULL) wipe_free(hdr, hlen);
     if (tfd >= 0) close(tfd);
     return rv;
 }
@@ -386,23 +446,37 @@ file_describe(struct store_btok *t, const struct store_rec_ref *ref, char *buf, 
     snprintf(buf, len, "%s/%s", t->objs, name);
 }
 
+/* Lock dir/lock. A token directory can be replaced (file_tok_replace_recs)
+ * or removed while we wait: a lock on a file no longer at its path guards
+ * nothing, so it is taken again on the file that is, and a token that is
+ * gone answers CKR_DEVICE_REMOVED. */
 static CK_RV
 file_flock(const char *dir, int *out)
 {
     char path[PATH_MAX];
-    CK_RV rv;
     if (file_join(path, dir, "lock") != 0) return file_rv(ENAMETOOLONG, 1, "lock", dir);
-    /* Read-only is enough for flock; O_CREAT only matters for the root lock. */
-    int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) return file_rv(errno, 1, "open", path);
-    while (flock(fd, LOCK_EX) != 0) {
-        if (errno == EINTR) continue;
-        rv = file_rv(errno, 0, "lock", path);
+    for (;;) {
+        struct stat held, now;
+        /* Read-only is enough for flock; O_CREAT only matters for the root
+         * lock (a token's lock file is made with its directory). */
+        int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0) return errno == ENOENT ? CKR_DEVICE_REMOVED : file_rv(errno, 1, "open", path);
+        while (flock(fd, LOCK_EX) != 0) {
+            if (errno == EINTR) continue;
+            CK_RV rv = file_rv(errno, 0, "lock", path);
+            close(fd);
+            return rv;
+        }
+        errno = 0;
+        if (fstat(fd, &held) == 0 && stat(path, &now) == 0 && held.st_ino == now.st_ino &&
+            held.st_dev == now.st_dev) {
+            *out = fd;
+            return CKR_OK;
+        }
+        int e = errno;
         close(fd);
-        return rv;
+        if (e == ENOENT) return CKR_DEVICE_REMOVED;
     }
-    *out = fd;
-    return CKR_OK;
 }
 
 static CK_RV
@@ -412,6 +486,23 @@ file_lock(struct store_backend *b, struct store_btok *t)
     if (t != NULL) {
         if (t->lock_fd >= 0) return CKR_DEVICE_ERROR;
         if ((rv = file_flock(t->dir, &t->lock_fd)) != CKR_OK) return rv;
+        struct stat st;
+        if (fstat(t->lock_fd, &st) == 0 && st.st_ino != t->lock_ino) {
+            /* A new lock file: the directory was replaced by another
+             * handle (file_tok_replace_recs), and with it the journal. */
+            if (t->lock_ino != 0) {
+                struct journal *nj = journal_new(t->dir, t->objs);
+                if (nj == NULL) {
+                    close(t->lock_fd);
+                    t->lock_fd = -1;
+                    return CKR_HOST_MEMORY;
+                }
+                journal_free(t->j);
+                t->j = nj;
+                t->dir_swept = false;
+            }
+            t->lock_ino = st.st_ino;
+        }
         clock_gettime(CLOCK_REALTIME, &t->lock_start);
         /* Debris of crashed writers in the token directory (header and
          * generation temporaries) is swept by each handle's first lock;
@@ -463,6 +554,8 @@ file_gen_get(struct store_btok *t, uint64_t *gen)
         size_t n = 0;
         CK_RV rv = file_read(t->dir, "gen", FILE_GEN_LEN, &p, &n);
         if (rv == CKR_OBJECT_HANDLE_INVALID) {
+            /* The whole token gone is a removal (store_tok_remove), not damage. */
+            if (access(t->dir, F_OK) != 0 && errno == ENOENT) return CKR_DEVICE_REMOVED;
             log_err("%s/gen: missing", t->dir);
             rv = CKR_DEVICE_ERROR;
         }
@@ -714,6 +807,7 @@ static const struct store_backend_ops file_ops = {
     .blob_put = file_blob_put,
     .blob_del = file_blob_del,
     .tok_create_recs = file_tok_create_recs,
+    .tok_replace_recs = file_tok_replace_recs,
     .cat_map = file_cat_map,
     .cat_unmap = file_cat_unmap,
     .cat_append = file_cat_append,
