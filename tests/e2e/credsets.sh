@@ -4,7 +4,10 @@
 # nothing left behind, the set limit, an Azure SAS signed in the token that
 # is byte for byte the one openssl computes from the raw key, a Google JWT
 # signed in the token that openssl verifies, and AWS SigV4 headers checked
-# against AWS's published example and against curl --aws-sigv4.
+# against AWS's published example and against curl --aws-sigv4. Sets are
+# updated (the engine then signs with the new key; the SAS is computed from
+# the new key) and deleted; SIGKILL during create, update and delete leaves
+# every set whole (old or new) or absent.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 CLI=${CREDTOKEN_TEST_CLI:?CREDTOKEN_TEST_CLI not set}
@@ -171,6 +174,43 @@ diff sas2.txt want2.txt || fail "Service Bus SAS differs from openssl's"
 ct azure-sas --set set-hub --resource "$URI" --ttl 3600 --pin-file user.pin >sas3.txt
 expect_in "SharedAccessSignature sr=" sas3.txt
 
+step "set update: the x509 set's key and certificate rotated; the engine signs with the new key"
+file_cert ca dev2
+cat >x509b.json <<EOF
+{"type":"x509","description":"rotated","credentials":{"key":$(json_str dev2.key),
+ "cert":$(json_str dev2.crt),"ca":$(json_str ca.crt)}}
+EOF
+ct set show set-x509 --json >before.json
+sleep 1 # so that updateDateTime moves
+ct set update set-x509 --from x509b.json --pin-file user.pin >/dev/null
+ct set show set-x509 --json >after.json
+/usr/bin/python3 - before.json after.json <<'PY'
+import json, sys
+b, a = (json.load(open(f)) for f in sys.argv[1:3])
+assert a["createDateTime"] == b["createDateTime"], (a, b)
+assert a["updateDateTime"] > b["updateDateTime"], (a, b)
+assert a["description"] == "rotated" and a["type"] == "x509", a
+PY
+OPENSSL_CONF=$WORK/openssl.cnf openssl pkeyutl -engine pkcs11 -keyform engine \
+  -inkey "pkcs11:token=set-x509;object=device;type=private;pin-value=$PIN" -sign \
+  -in <(openssl dgst -sha256 -binary msg.txt) -out sig2.bin 2>/dev/null
+openssl pkeyutl -verify -pubin -inkey <(openssl x509 -in dev2.crt -pubkey -noout) \
+  -in <(openssl dgst -sha256 -binary msg.txt) -sigfile sig2.bin >verify2.txt
+expect_in "Signature Verified Successfully" verify2.txt
+if openssl pkeyutl -verify -pubin -inkey <(openssl x509 -in dev.crt -pubkey -noout) \
+  -in <(openssl dgst -sha256 -binary msg.txt) -sigfile sig2.bin >/dev/null 2>&1; then
+  fail "the rotated set still signs with the old key"
+fi
+
+step "set update: an IoT Hub key rotated; the SAS is openssl's from the new raw key"
+cat >hub2.json <<'EOF'
+{"type":"azureIoT-credentials","credentials":{"sharedAccessKeyName":"device","sharedAccessKey":"bmV3LXNlY3JldC1rZXk="}}
+EOF
+ct set update set-hub --from hub2.json --pin-file user.pin >/dev/null
+ct azure-sas --set set-hub --resource "$URI" --expiry 1700000000 --pin-file user.pin >sas4.txt
+sas_expect "$(printf 'new-secret-key' | od -An -tx1 | tr -d ' \n')" "$URI" 1700000000 device >want4.txt
+diff sas4.txt want4.txt || fail "the SAS after the update differs from openssl's"
+
 step "set show: the fields that are not secret, and only with the PIN"
 ct set show set-aws --json >show0.json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["credentials"] == {}, d' show0.json
@@ -265,6 +305,29 @@ check_err 1 "exists" create set-psk psk.json
 check_err 2 "at most 32" create abcdefghijklmnopqrstuvwxyz0123456 psk.json
 [ "$(nsets)" -eq "$before" ] || fail "a refused set was left behind"
 
+step "set update and delete refused: one error line, nothing changed"
+echo 87654321 >bad.pin
+chmod 600 bad.pin
+ct set show set-psk --json >psk0.json
+check_err 1 "keeps the type" ct set update set-psk --from pubnub.json --pin-file user.pin
+check_err 1 "malformed JSON" ct set update set-psk --from trunc.json --pin-file user.pin
+check_err 1 "CKR_PIN_INCORRECT" ct set update set-psk --from psk.json --pin-file bad.pin
+check_err 1 'no set "nope"' ct set update nope --from psk.json --pin-file user.pin
+check_err 2 "does not apply" ct set update set-psk --from psk.json --so-pin-file so.pin
+ct set show set-psk --json >psk1.json
+diff psk0.json psk1.json || fail "a refused update changed the set"
+check_err 1 "SO PIN is incorrect" ct set delete set-psk --so-pin-file bad.pin
+check_err 1 'no set "nope"' ct set delete nope --so-pin-file so.pin
+ct set show set-psk >/dev/null || fail "a refused delete removed the set"
+
+step "set delete: the set is gone, the others stay, its ID is free again"
+before=$(nsets)
+ct set delete set-role --so-pin-file so.pin >/dev/null
+[ "$(nsets)" -eq $((before - 1)) ] || fail "set delete did not remove one set"
+check_err 1 'no set "set-role"' ct set show set-role
+ct set show set-aws >/dev/null || fail "another set went with it"
+create set-role role.json >/dev/null
+
 step "SIGKILL during set create: each set is there whole or not at all"
 for i in $(seq 1 30); do
   # The tool itself in the background (not a shell function): $! is its PID.
@@ -295,6 +358,56 @@ for slot in lib.getSlotList(tokenPresent=True):
     whole += 1
 print("crash: %d of 30 sets whole, the others absent" % whole)
 PY
+
+step "SIGKILL during set update: the set is the old version or the new, whole"
+pubnub_v() {
+  printf '{"type":"pubnub-credentials","description":"v%s","credentials":' "$1"
+  printf '{"publishKey":"pub-c-%s","subscribeKey":"sub-c-%s"}}' "$1" "$1"
+}
+pubnub_v 0 >pv.json
+create crash-upd pv.json >/dev/null
+for i in $(seq 1 30); do
+  pubnub_v "$i" >pv.json
+  "$CLI" --module "$MOD" set update crash-upd --from pv.json --pin-file user.pin >/dev/null 2>&1 &
+  pid=$!
+  sleep "$(printf '0.%03d' $((RANDOM % 40)))"
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  ct set show crash-upd --json --pin-file user.pin >cu.json
+  /usr/bin/python3 - cu.json "$i" <<'PY' >>versions.txt || fail "set update killed: the set is not whole"
+import json, sys
+d, i = json.load(open(sys.argv[1])), int(sys.argv[2])
+v = int(d["description"][1:])
+assert v in range(0, i + 1), d
+assert d["credentials"] == {"publishKey": "pub-c-%d" % v, "subscribeKey": "sub-c-%d" % v}, d
+print(v)
+PY
+done
+echo "update: whole after each of 30 kills; $(sort -u versions.txt | wc -l) distinct versions seen"
+
+step "SIGKILL during set delete: each set is there whole or gone"
+for i in $(seq 1 15); do
+  pubnub_v "$i" >pv.json
+  create "crash-del-$i" pv.json >/dev/null
+done
+for i in $(seq 1 15); do
+  "$CLI" --module "$MOD" set delete "crash-del-$i" --so-pin-file so.pin >/dev/null 2>&1 &
+  pid=$!
+  sleep "$(printf '0.%03d' $((RANDOM % 30)))"
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+done
+left=0
+for i in $(seq 1 15); do
+  ct set show "crash-del-$i" --json --pin-file user.pin >cd.json 2>/dev/null || continue
+  /usr/bin/python3 - cd.json "$i" <<'PY' || fail "set delete killed: a set is left in part"
+import json, sys
+d, i = json.load(open(sys.argv[1])), int(sys.argv[2])
+assert d["credentials"] == {"publishKey": "pub-c-%d" % i, "subscribeKey": "sub-c-%d" % i}, d
+PY
+  left=$((left + 1))
+done
+echo "delete: $left of 15 sets still whole, the others gone"
 
 step "the set limit"
 now=$(nsets)
