@@ -334,7 +334,7 @@ library_obj_add_inlock(struct library *lib, struct object *o)
     }
     o->handle = library_next_obj++;
     lib->objs[lib->nobj++] = o;
-    lib->objs_version++;
+    objindex_add(lib, o);
     return CKR_OK;
 }
 
@@ -347,15 +347,16 @@ library_obj_get(const struct library *lib, CK_OBJECT_HANDLE h)
 }
 
 void
-library_obj_changed_inlock(struct library *lib)
+library_obj_changed_inlock(struct library *lib, struct object *o)
 {
-    lib->objs_version++;
+    objindex_remove(lib, o);
+    objindex_add(lib, o);
 }
 
 void
 library_obj_remove_inlock(struct library *lib, struct object *o)
 {
-    lib->objs_version++;
+    objindex_remove(lib, o);
     bool found;
     size_t i = obj_index(lib, o->handle, &found);
     if (found) {

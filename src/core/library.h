@@ -33,10 +33,7 @@ struct library {
     size_t nobj, capobj;
     struct opstate_kept *kept; /* saved operation states (opstate.h), a ring */
     size_t kept_next;
-    /* Bumped whenever an object is added, removed or has its attributes
-     * replaced: the find index (objindex.h) is rebuilt when it moved. */
-    unsigned long objs_version;
-    struct objindex *index;
+    struct objindex *index; /* objects by label and ID (objindex.h) */
 };
 
 /* Open the store and build the slot list. Reads token headers only.
@@ -78,7 +75,7 @@ void library_session_count(const struct library *lib, const struct token *tok, C
 CK_RV library_obj_add_inlock(struct library *lib, struct object *o);
 struct object *library_obj_get(const struct library *lib, CK_OBJECT_HANDLE h);
 /* Announce that o's attributes were replaced (find index). */
-void library_obj_changed_inlock(struct library *lib);
+void library_obj_changed_inlock(struct library *lib, struct object *o);
 /* Remove from the table and free. */
 void library_obj_remove_inlock(struct library *lib, struct object *o);
 /* Whether the session may see the object (same token; private objects only

@@ -157,7 +157,7 @@ manage_set(struct library *lib, struct session *s, CK_OBJECT_HANDLE h, struct at
     }
     next = old;
     object_key_drop(o);
-    library_obj_changed_inlock(lib);
+    library_obj_changed_inlock(lib, o);
 out:
     attr_set_free(next);
     attr_set_free(tmpl);

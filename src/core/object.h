@@ -20,6 +20,8 @@
 
 struct token;
 
+#define OBJECT_IX_MAX 2 /* CKA_LABEL and CKA_ID */
+
 struct object {
     CK_OBJECT_HANDLE handle;
     struct token *tok;
@@ -31,6 +33,9 @@ struct object {
     uint64_t rec_ver;
     struct attr_set *attrs;
     struct mech_key *key; /* cache; NULL until first use */
+    /* Where objindex.c filed it: the hashes of its label and ID. */
+    uint64_t ix_hash[OBJECT_IX_MAX];
+    unsigned ix_n;
 };
 
 /* Take ownership of attrs (freed even on failure) and make an object

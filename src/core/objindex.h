@@ -1,9 +1,11 @@
 /*
  * objindex.h: an index of the library's objects by CKA_LABEL and CKA_ID,
- * the attributes applications find keys by. A sorted array of (hash,
- * object), rebuilt lazily when the object table changed (library.h
- * objs_version), so a find by label among 10,000 objects touches its
- * candidates only. Library lock required.
+ * the attributes applications find keys by: a hash table of (token,
+ * attribute, value) kept up to date as objects are added, changed and
+ * removed, so a find by label touches its candidates only, however many
+ * objects and tokens the library holds (a store of 10,000 credential sets
+ * is listed by loading one token after another: an index rebuilt on each
+ * change made that quadratic). Library lock required.
  */
 #ifndef CT_CORE_OBJINDEX_H
 #define CT_CORE_OBJINDEX_H
@@ -15,6 +17,12 @@
 struct objindex;
 
 void objindex_free(struct objindex *x);
+
+/* Index o (just added, or its attributes just replaced) / forget it (about
+ * to be removed, or its attributes replaced). Never fail: out of memory
+ * marks the index broken, and it is rebuilt at the next lookup. */
+void objindex_add(struct library *lib, struct object *o);
+void objindex_remove(struct library *lib, struct object *o);
 
 /* The objects of tok whose attribute type (CKA_LABEL or CKA_ID) may equal
  * val: a superset (hash collisions), never missing one. *out is a borrowed

@@ -148,7 +148,7 @@ sync_loaded(struct token *t, struct object *o, struct store_rec_ref *refs, size_
     o->rec_ver = got.ver;
     o->priv = got.priv;
     object_key_drop(o);
-    library_obj_changed_inlock(t->lib);
+    library_obj_changed_inlock(t->lib, o);
     return CKR_OK;
 }
 
@@ -336,7 +336,7 @@ load_ref(struct token *t, struct object *o, const struct store_rec_ref *ref)
         o->rec_ver = ref->ver;
         o->priv = ref->priv;
         object_key_drop(o);
-        library_obj_changed_inlock(t->lib);
+        library_obj_changed_inlock(t->lib, o);
         return CKR_OK;
     }
     if ((rv = object_new_take(t, attrs, &o)) != CKR_OK) return rv;

@@ -146,9 +146,18 @@ struct store_backend_ops {
      * and lock(b, t); on return t's lock is released (whatever the result)
      * and unlock(b, t) is a no-op. Handles of other processes notice at
      * their next lock(). NULL: not supported. */
-    CK_RV (*tok_replace_recs)
+    CK_RV(*tok_replace_recs)
     (struct store_backend *b, struct store_btok *t, uint64_t gen, const struct store_blob *recs,
      size_t n);
+
+    /* Version 3: the token list's generation, so that a process learns
+     * with one small read that no token was created or removed since its
+     * last listing (store.c, store_scan). list_gen_get: CKR_OK with 0 when
+     * there is none; list_gen_put (root lock) need not be durable, for no
+     * process outlives a power failure to remember an older value; a reader
+     * sees the old or the new value, never a torn one. NULL: always list. */
+    CK_RV (*list_gen_get)(struct store_backend *b, uint64_t *gen);
+    CK_RV (*list_gen_put)(struct store_backend *b, uint64_t gen);
 };
 
 /* The POSIX file backend (file/file.c); store_open() uses it. */

@@ -304,6 +304,11 @@ store_scan(struct store *s)
     struct store_tok_name *names = NULL;
     struct store_tok **known = NULL;
     size_t n = 0, nknown = s->ntok;
+    uint64_t g0 = 0, g1 = 0;
+    /* The list generation is odd while a change is under way (or was cut
+     * short by a crash): then it says nothing, and every scan lists. */
+    bool have = s->ops->list_gen_get != NULL && s->ops->list_gen_get(s->b, &g0) == CKR_OK;
+    if (have && s->lgen_ok && g0 == s->lgen && g0 % 2 == 0) return CKR_OK;
     CK_RV rv = store_list_sorted(s, &names, &n);
     if (rv != CKR_OK) return rv;
     if ((rv = store_drop_gone(s, names, n)) != CKR_OK) goto out;
@@ -324,10 +329,43 @@ store_scan(struct store *s)
     }
     if (s->ntok > 1) qsort(s->toks, s->ntok, sizeof *s->toks, store_tok_cmp);
     store_update_next(s);
+    /* Current only if nothing changed while we listed. */
+    s->lgen_ok = rv == CKR_OK && have && g0 % 2 == 0 && s->ops->list_gen_get(s->b, &g1) == CKR_OK &&
+                 g1 == g0;
+    s->lgen = g0;
 out:
     free(known);
     free(names);
     return rv;
+}
+
+/* Root lock held, before creating or removing a token: make the list
+ * generation odd (and new), so that no process trusts its listing while the
+ * list changes. *was_current tells whether our own list was current. */
+static CK_RV
+store_list_change_begin(struct store *s, uint64_t *gen, bool *was_current)
+{
+    uint64_t g = 0;
+    *gen = 0;
+    *was_current = false;
+    if (s->ops->list_gen_put == NULL) return CKR_OK;
+    CK_RV rv = s->ops->list_gen_get(s->b, &g);
+    if (rv != CKR_OK) g = 0;
+    *was_current = rv == CKR_OK && s->lgen_ok && g == s->lgen;
+    *gen = (g | 1) + 2;
+    return s->ops->list_gen_put(s->b, *gen);
+}
+
+/* After the change (done or not): even again. Our list is current when it
+ * was before and we applied our own change to it. On failure the value
+ * stays odd, and every process keeps listing. */
+static void
+store_list_change_end(struct store *s, uint64_t gen, bool was_current)
+{
+    if (s->ops->list_gen_put == NULL) return;
+    bool ok = s->ops->list_gen_put(s->b, gen + 1) == CKR_OK;
+    s->lgen_ok = ok && was_current;
+    s->lgen = gen + 1;
 }
 
 CK_RV
@@ -517,11 +555,16 @@ store_tok_make(struct store *s, const char label[32], const CK_UTF8CHAR *so_pin,
     if ((t = calloc(1, sizeof *t)) == NULL) goto out;
     t->s = s;
     memcpy(t->name, serial, sizeof t->name);
-    if ((rv = store_tok_birth(s, t, bytes, sizeof bytes, v, n)) != CKR_OK) goto out;
+    uint64_t lg;
+    bool cur;
+    if ((rv = store_list_change_begin(s, &lg, &cur)) != CKR_OK) goto out;
+    rv = store_tok_birth(s, t, bytes, sizeof bytes, v, n);
+    if (rv == CKR_OK) s->toks[s->ntok++] = t; /* next_slot exceeds every slot: order kept */
+    store_list_change_end(s, lg, cur);
+    if (rv != CKR_OK) goto out;
     t->h = h;
     t->loaded = true;
     t->idx_ok = n == 0;
-    s->toks[s->ntok++] = t; /* next_slot exceeds every slot: order kept */
     s->next_slot = h.slot + 1;
     /* Failure here is logged and harmless: the header holds the slot ID. */
     (void)s->ops->seq_put(s->b, s->next_slot);
@@ -562,12 +605,13 @@ store_tok_create_set(struct store *s, const char label[32], const CK_UTF8CHAR *s
     return store_tok_make(s, label, so_pin, so_pin_len, pin, pin_len, recs, n, out);
 }
 
-/* t leaves the token list for s->gone (its pointer stays valid). */
-static void
+/* t leaves the token list for s->gone (its pointer stays valid). False
+ * when out of memory: it stays listed until a scan retires it. */
+static bool
 store_retire(struct store *s, struct store_tok *t)
 {
     struct store_tok **nv = reallocarray(s->gone, s->ngone + 1, sizeof *nv);
-    if (nv == NULL) return; /* still listed; the next scan retires it */
+    if (nv == NULL) return false;
     s->gone = nv;
     for (size_t i = 0; i < s->ntok; i++) {
         if (s->toks[i] != t) continue;
@@ -576,8 +620,9 @@ store_retire(struct store *s, struct store_tok *t)
         store_tok_logout(t);
         t->removed = true;
         s->gone[s->ngone++] = t;
-        return;
+        return true;
     }
+    return true;
 }
 
 CK_RV
@@ -589,12 +634,17 @@ store_tok_remove(struct store_tok *t)
     if (!ops->writable(s->b, NULL) || !ops->writable(s->b, t->bt)) return CKR_TOKEN_WRITE_PROTECTED;
     CK_RV rv = ops->lock(s->b, NULL);
     if (rv != CKR_OK) return rv;
+    uint64_t lg;
+    bool cur;
+    if ((rv = store_list_change_begin(s, &lg, &cur)) != CKR_OK) goto out;
     /* The token's lock too: its writers finish first. */
     if ((rv = ops->lock(s->b, t->bt)) == CKR_OK) {
         rv = ops->tok_remove(s->b, t->bt);
         ops->unlock(s->b, t->bt);
     }
-    if (rv == CKR_OK || rv == CKR_DEVICE_REMOVED) store_retire(s, t);
+    if (rv == CKR_OK || rv == CKR_DEVICE_REMOVED) cur = store_retire(s, t) && cur;
+    store_list_change_end(s, lg, cur);
+out:
     ops->unlock(s->b, NULL);
     return rv;
 }

@@ -28,6 +28,8 @@ struct store {
     struct store_tok_name *bad; /* tokens skipped as unreadable: not retried */
     size_t nbad;
     uint64_t next_slot;
+    uint64_t lgen; /* the list generation toks reflects, when lgen_ok */
+    bool lgen_ok;
     uint32_t kdf_iter; /* calibrated PBKDF2 iterations; 0 until first needed */
     bool ro_warned;
 };

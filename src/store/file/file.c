@@ -5,6 +5,7 @@
  * Layout under the root (every directory 0700, every file 0600):
  *   lock                     store-wide flock: token creation, slot IDs
  *   next_slot                u64 BE: the next slot ID to hand out
+ *   listgen                  the token list's generation (backend.h)
  *   tokens/<serial>/header   the token header (header.h)
  *   tokens/<serial>/gen      u64 BE generation counter
  *   tokens/<serial>/lock     the token's writer flock
@@ -145,6 +146,33 @@ file_seq_put(struct store_backend *b, uint64_t next)
     uint8_t v[8];
     store_be64(v, next);
     return file_write_atomic(b->root, "next_slot", v, sizeof v);
+}
+
+/* root/listgen: the token list's generation, the value and its complement. */
+static CK_RV
+file_list_gen_get(struct store_backend *b, uint64_t *gen)
+{
+    uint8_t *p = NULL;
+    size_t n = 0;
+    CK_RV rv = file_read(b->root, "listgen", 16, &p, &n);
+    *gen = 0;
+    if (rv == CKR_OBJECT_HANDLE_INVALID) return CKR_OK;
+    if (rv == CKR_OK && (n != 16 || load_be64(p) != ~load_be64(p + 8))) {
+        log_err("%s/listgen: malformed", b->root);
+        rv = CKR_DEVICE_ERROR;
+    }
+    if (rv == CKR_OK) *gen = load_be64(p);
+    wipe_free(p, n);
+    return rv;
+}
+
+static CK_RV
+file_list_gen_put(struct store_backend *b, uint64_t gen)
+{
+    uint8_t v[16];
+    store_be64(v, gen);
+    store_be64(v + 8, ~gen);
+    return file_write_cached(b->root, "listgen", v, sizeof v);
 }
 
 static CK_RV
@@ -808,6 +836,8 @@ static const struct store_backend_ops file_ops = {
     .blob_del = file_blob_del,
     .tok_create_recs = file_tok_create_recs,
     .tok_replace_recs = file_tok_replace_recs,
+    .list_gen_get = file_list_gen_get,
+    .list_gen_put = file_list_gen_put,
     .cat_map = file_cat_map,
     .cat_unmap = file_cat_unmap,
     .cat_append = file_cat_append,
