@@ -34,8 +34,8 @@ find_candidates(struct library *lib, const struct session *s, const struct attr_
         if (a != NULL && objindex_lookup(lib, s->tok, keyed[k], a->val, a->len, cand, n) == CKR_OK)
             return;
     }
-    *cand = lib->objs;
-    *n = lib->nobj;
+    *cand = s->tok->objs; /* every object the session can see is its token's */
+    *n = s->tok->nobjs;
 }
 
 /* Load what the find needs: by label or ID, only the catalog's candidates

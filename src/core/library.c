@@ -86,8 +86,8 @@ library_refresh_inlock(struct library *lib)
         if (gone == NULL) continue;
         library_session_close_all_inlock(lib, gone);
         opstate_forget_token(lib, gone);
-        for (size_t j = lib->nobj; j-- > 0;)
-            if (lib->objs[j]->tok == gone) library_obj_remove_inlock(lib, lib->objs[j]);
+        while (gone->nobjs > 0)
+            library_obj_remove_inlock(lib, gone->objs[gone->nobjs - 1]);
     }
     toks_free(lib->toks, lib->ntok);
     free(from);
@@ -160,9 +160,17 @@ library_free(struct library *lib)
 struct token *
 library_token(const struct library *lib, CK_SLOT_ID id)
 {
-    for (size_t i = 0; i < lib->ntok; i++)
-        if (lib->toks[i]->slot_id == id) return lib->toks[i];
-    return NULL;
+    /* Sorted by slot ID: the store's order, then the free slot, whose ID
+     * follows every other. */
+    size_t lo = 0, hi = lib->ntok;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (lib->toks[mid]->slot_id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < lib->ntok && lib->toks[lo]->slot_id == id ? lib->toks[lo] : NULL;
 }
 
 static bool
@@ -201,8 +209,8 @@ library_init_token_inlock(struct library *lib, struct token *tok, const CK_UTF8C
         if (rv != CKR_OK) return rv;
         opstate_forget_token(lib, tok);
         /* Every object of the old token is gone. */
-        for (size_t i = lib->nobj; i-- > 0;)
-            if (lib->objs[i]->tok == tok) library_obj_remove_inlock(lib, lib->objs[i]);
+        while (tok->nobjs > 0)
+            library_obj_remove_inlock(lib, tok->objs[tok->nobjs - 1]);
         tok->loaded = tok->priv_loaded = tok->profiles = tok->part_ok = false;
         tok->gen_seen = 0;
         tok->user = TOKEN_NOBODY;
@@ -263,8 +271,10 @@ library_session_get(const struct library *lib, CK_SESSION_HANDLE h)
 void
 library_session_close_inlock(struct library *lib, struct session *s)
 {
-    for (size_t i = lib->nobj; i-- > 0;)
-        if (lib->objs[i]->owner == s->handle) library_obj_remove_inlock(lib, lib->objs[i]);
+    struct token *st = s->tok;
+    for (size_t i = st->nobjs; i-- > 0;)
+        if (i < st->nobjs && st->objs[i]->owner == s->handle)
+            library_obj_remove_inlock(lib, st->objs[i]);
     bool found;
     size_t i = sess_index(lib, s->handle, &found);
     if (found) {
@@ -304,36 +314,58 @@ library_session_count(const struct library *lib, const struct token *tok, CK_ULO
 
 /* ---- objects ---- */
 
+/* Where handle h is (or would go) in v[0..n), sorted by handle. */
 static size_t
-obj_index(const struct library *lib, CK_OBJECT_HANDLE h, bool *found)
+obj_index(struct object *const *v, size_t n, CK_OBJECT_HANDLE h, bool *found)
 {
-    size_t lo = 0, hi = lib->nobj;
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (lib->objs[mid]->handle < h)
+        if (v[mid]->handle < h)
             lo = mid + 1;
         else
             hi = mid;
     }
-    *found = lo < lib->nobj && lib->objs[lo]->handle == h;
+    *found = lo < n && v[lo]->handle == h;
     return lo;
+}
+
+static bool
+obj_reserve(struct object ***v, size_t n, size_t *cap)
+{
+    if (n < *cap) return true;
+    size_t nc = *cap ? *cap * 2 : 8;
+    struct object **nv = realloc(*v, nc * sizeof *nv);
+    if (nv == NULL) return false;
+    *v = nv;
+    *cap = nc;
+    return true;
+}
+
+/* Remove v[i] (found by obj_index), keeping the order. */
+static void
+obj_drop(struct object **v, size_t *n, CK_OBJECT_HANDLE h)
+{
+    bool found;
+    size_t i = obj_index(v, *n, h, &found);
+    if (!found) return;
+    memmove(&v[i], &v[i + 1], (*n - i - 1) * sizeof *v);
+    (*n)--;
 }
 
 CK_RV
 library_obj_add_inlock(struct library *lib, struct object *o)
 {
-    if (lib->nobj == lib->capobj) {
-        size_t cap = lib->capobj ? lib->capobj * 2 : 64;
-        struct object **v = realloc(lib->objs, cap * sizeof *v);
-        if (v == NULL) {
-            object_free(o);
-            return CKR_HOST_MEMORY;
-        }
-        lib->objs = v;
-        lib->capobj = cap;
+    struct token *t = o->tok;
+    if (!obj_reserve(&lib->objs, lib->nobj, &lib->capobj) ||
+        !obj_reserve(&t->objs, t->nobjs, &t->capobjs)) {
+        object_free(o);
+        return CKR_HOST_MEMORY;
     }
+    /* Handles only grow: appending keeps both tables sorted. */
     o->handle = library_next_obj++;
     lib->objs[lib->nobj++] = o;
+    t->objs[t->nobjs++] = o;
     objindex_add(lib, o);
     return CKR_OK;
 }
@@ -342,7 +374,7 @@ struct object *
 library_obj_get(const struct library *lib, CK_OBJECT_HANDLE h)
 {
     bool found;
-    size_t i = obj_index(lib, h, &found);
+    size_t i = obj_index(lib->objs, lib->nobj, h, &found);
     return found ? lib->objs[i] : NULL;
 }
 
@@ -357,12 +389,8 @@ void
 library_obj_remove_inlock(struct library *lib, struct object *o)
 {
     objindex_remove(lib, o);
-    bool found;
-    size_t i = obj_index(lib, o->handle, &found);
-    if (found) {
-        memmove(&lib->objs[i], &lib->objs[i + 1], (lib->nobj - i - 1) * sizeof *lib->objs);
-        lib->nobj--;
-    }
+    obj_drop(o->tok->objs, &o->tok->nobjs, o->handle);
+    obj_drop(lib->objs, &lib->nobj, o->handle);
     object_free(o);
 }
 

@@ -197,11 +197,10 @@ out:
 static CK_RV
 set_identity(struct token *tok, char type[64], time_t *created)
 {
-    struct library *lib = tok->lib;
     CK_RV rv = token_sync_inlock(tok);
     if (rv != CKR_OK) return rv;
-    for (size_t i = 0; i < lib->nobj; i++) {
-        const struct object *o = lib->objs[i];
+    for (size_t i = 0; i < tok->nobjs; i++) {
+        const struct object *o = tok->objs[i];
         if (o->tok != tok || !o->on_token) continue;
         const struct attr *ty = attr_set_find(o->attrs, CKA_CREDTOKEN_SET_TYPE);
         const struct attr *cr = attr_set_find(o->attrs, CKA_CREDTOKEN_CREATED);

@@ -30,6 +30,7 @@ token_free(struct token *t)
 {
     if (t == NULL) return;
     if (t->st != NULL) store_tok_logout(t->st);
+    free(t->objs); /* the objects themselves belong to the library */
     free(t);
 }
 
@@ -213,13 +214,12 @@ profiles_add(struct token *t)
 static void
 catalog_rebuild(struct token *t, uint64_t gen, bool want_priv)
 {
-    struct library *lib = t->lib;
     if (store_cat_current(t->st, want_priv)) return;
-    struct store_cat_item *items = malloc((lib->nobj ? lib->nobj : 1) * sizeof *items);
+    struct store_cat_item *items = malloc((t->nobjs ? t->nobjs : 1) * sizeof *items);
     if (items == NULL) return;
     size_t n = 0;
-    for (size_t i = 0; i < lib->nobj; i++) {
-        const struct object *o = lib->objs[i];
+    for (size_t i = 0; i < t->nobjs; i++) {
+        const struct object *o = t->objs[i];
         if (o->tok != t || !o->on_token || o->rec_id == 0) continue;
         items[n].ref = (struct store_rec_ref){o->rec_id, o->rec_ver, o->priv};
         object_rec_keys(o, &items[n].keys);
@@ -245,10 +245,9 @@ sync_pass(struct token *t, bool want_priv)
         rv = CKR_HOST_MEMORY;
         goto out;
     }
-    struct library *lib = t->lib;
-    for (size_t i = lib->nobj; i-- > 0;) {
-        if (i >= lib->nobj) continue;
-        struct object *o = lib->objs[i];
+    for (size_t i = t->nobjs; i-- > 0;) {
+        if (i >= t->nobjs) continue;
+        struct object *o = t->objs[i];
         /* rec_id 0: an object the token made itself (a profile). */
         if (o->tok != t || !o->on_token || o->rec_id == 0) continue;
         CK_RV r1 = sync_loaded(t, o, refs, n, seen, want_priv);
@@ -307,9 +306,8 @@ token_complete(const struct token *t, bool want_priv)
 static struct object *
 loaded_rec(struct token *t, uint64_t rec_id)
 {
-    struct library *lib = t->lib;
-    for (size_t i = 0; i < lib->nobj; i++) {
-        struct object *o = lib->objs[i];
+    for (size_t i = 0; i < t->nobjs; i++) {
+        struct object *o = t->objs[i];
         if (o->tok == t && o->on_token && o->rec_id == rec_id) return o;
     }
     return NULL;
@@ -353,9 +351,9 @@ static CK_RV
 refresh_loaded(struct token *t)
 {
     struct library *lib = t->lib;
-    for (size_t i = lib->nobj; i-- > 0;) {
-        if (i >= lib->nobj) continue;
-        struct object *o = lib->objs[i];
+    for (size_t i = t->nobjs; i-- > 0;) {
+        if (i >= t->nobjs) continue;
+        struct object *o = t->objs[i];
         if (o->tok != t || !o->on_token || o->rec_id == 0) continue;
         struct store_rec_ref cur;
         CK_RV rv = store_rec_current(t->st, o->rec_id, &cur);
@@ -463,9 +461,9 @@ token_logout_inlock(struct token *t)
 {
     if (t->user == TOKEN_NOBODY) return CKR_USER_NOT_LOGGED_IN;
     struct library *lib = t->lib;
-    for (size_t i = lib->nobj; i-- > 0;) {
-        if (i >= lib->nobj) continue;
-        struct object *o = lib->objs[i];
+    for (size_t i = t->nobjs; i-- > 0;) {
+        if (i >= t->nobjs) continue;
+        struct object *o = t->objs[i];
         if (o->tok != t) continue;
         if (o->priv)
             library_obj_remove_inlock(lib, o);

@@ -36,6 +36,11 @@ struct token {
     bool profiles;     /* the profile objects exist */
     uint64_t part_gen; /* the generation some records were loaded at (not all) */
     bool part_ok;      /* part_gen is valid */
+    /* This token's objects (token and session objects), sorted by handle:
+     * a subset of the library's table (library.c keeps both), so that work
+     * on one token never walks the objects of 10,000 others. */
+    struct object **objs;
+    size_t nobjs, capobjs;
 };
 
 /* CKR_OK or CKR_HOST_MEMORY. st may be NULL. */

@@ -184,7 +184,8 @@ static int
 store_tok_cmp(const void *a, const void *b)
 {
     const struct store_tok *x = *(struct store_tok *const *)a, *y = *(struct store_tok *const *)b;
-    return x->h.slot < y->h.slot ? -1 : x->h.slot > y->h.slot;
+    if (x->h.slot != y->h.slot) return x->h.slot < y->h.slot ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 static void
@@ -208,22 +209,39 @@ store_add(struct store *s, const char *name)
     if (rv != CKR_OK) return rv;
     rv = store_tok_load(s, name, &t);
     if (rv == CKR_HOST_MEMORY) return rv;
-    if (rv == CKR_OK) {
-        for (size_t i = 0; i < s->ntok; i++) {
-            if (s->toks[i]->h.slot != t->h.slot) continue;
-            log_err("token %s: slot ID %llu already used by token %s; skipping it", name,
-                    (unsigned long long)t->h.slot, s->toks[i]->name);
-            rv = CKR_DEVICE_ERROR;
-            break;
-        }
-    }
     if (rv != CKR_OK) {
         store_tok_free(t);
         log_err("token %s is unreadable and is not shown", name);
         return store_mark_bad(s, name);
     }
+    t->seq = s->seq++;
     s->toks[s->ntok++] = t;
     return CKR_OK;
+}
+
+/* s->toks sorted by slot ID: of two tokens claiming one slot, the one
+ * known first stays and the other is skipped (checked once per scan, not
+ * once per token: a store of 10,000 tokens opens in linear time). */
+static CK_RV
+store_drop_dup_slots(struct store *s)
+{
+    size_t keep = 0;
+    CK_RV rv = CKR_OK;
+    for (size_t i = 0; i < s->ntok; i++) {
+        struct store_tok *t = s->toks[i];
+        if (keep == 0 || s->toks[keep - 1]->h.slot != t->h.slot) {
+            s->toks[keep++] = t;
+            continue;
+        }
+        log_err("token %s: slot ID %llu already used by token %s; skipping it", t->name,
+                (unsigned long long)t->h.slot, s->toks[keep - 1]->name);
+        log_err("token %s is unreadable and is not shown", t->name);
+        CK_RV r1 = store_mark_bad(s, t->name);
+        if (r1 != CKR_OK) rv = r1;
+        store_tok_free(t);
+    }
+    s->ntok = keep;
+    return rv;
 }
 
 static int
@@ -328,6 +346,7 @@ store_scan(struct store *s)
         if (!store_is_bad(s, names[i].s)) rv = store_add(s, names[i].s);
     }
     if (s->ntok > 1) qsort(s->toks, s->ntok, sizeof *s->toks, store_tok_cmp);
+    if (rv == CKR_OK) rv = store_drop_dup_slots(s);
     store_update_next(s);
     /* Current only if nothing changed while we listed. */
     s->lgen_ok = rv == CKR_OK && have && g0 % 2 == 0 && s->ops->list_gen_get(s->b, &g1) == CKR_OK &&
@@ -559,6 +578,7 @@ store_tok_make(struct store *s, const char label[32], const CK_UTF8CHAR *so_pin,
     bool cur;
     if ((rv = store_list_change_begin(s, &lg, &cur)) != CKR_OK) goto out;
     rv = store_tok_birth(s, t, bytes, sizeof bytes, v, n);
+    t->seq = s->seq++;
     if (rv == CKR_OK) s->toks[s->ntok++] = t; /* next_slot exceeds every slot: order kept */
     store_list_change_end(s, lg, cur);
     if (rv != CKR_OK) goto out;

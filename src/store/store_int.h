@@ -28,6 +28,7 @@ struct store {
     struct store_tok_name *bad; /* tokens skipped as unreadable: not retried */
     size_t nbad;
     uint64_t next_slot;
+    uint64_t seq;  /* discovery counter (store_tok.seq) */
     uint64_t lgen; /* the list generation toks reflects, when lgen_ok */
     bool lgen_ok;
     uint32_t kdf_iter; /* calibrated PBKDF2 iterations; 0 until first needed */
@@ -50,6 +51,7 @@ struct store_tok {
     uint8_t *mk;     /* master key on its own locked, non-dumpable page; NULL when logged out */
     struct cat *cat; /* the catalog as last read (catalog.c); NULL until used */
     bool removed;    /* removed from the store: every call fails */
+    uint64_t seq;    /* when this process found it: the first of two claiming a slot wins */
 };
 
 /* Re-read and verify the header into t->h. When its seed changed (another
