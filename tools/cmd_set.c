@@ -20,7 +20,8 @@
 /* Shared with set_read.c: one usage text for every set subcommand. */
 const char set_read_usage[] =
     "usage: credtoken [--module PATH] set create ID --from FILE|- [--so-pin-file FILE]\n"
-    "                      [--pin-file FILE] [--allow-expired] [--exportable] [--aws-labels]\n"
+    "                      [--pin-file FILE] [--own-pins] [--allow-expired] [--exportable]\n"
+    "                      [--aws-labels]\n"
     "       credtoken [--module PATH] set update ID --from FILE|- [--pin-file FILE]\n"
     "                      [--allow-expired] [--exportable] [--aws-labels]\n"
     "       credtoken [--module PATH] set delete ID [--so-pin-file FILE]\n"
@@ -29,7 +30,9 @@ const char set_read_usage[] =
     "\n"
     "create: make set ID (at most 32 characters) from the JSON body in FILE (- for\n"
     "  standard input), as a new token with the SO and user PINs given. The set is\n"
-    "  stored complete or not at all. --allow-expired accepts an x509 certificate\n"
+    "  stored complete or not at all. Sets share the store's PINs: the first set's\n"
+    "  become the store's, and later sets must be given the same, unless --own-pins\n"
+    "  gives the set PINs of its own. --allow-expired accepts an x509 certificate\n"
     "  outside its validity period; --exportable lets a psk's value be read back;\n"
     "  --aws-labels uses AWS corePKCS11's object labels for an x509 set.\n"
     "update: replace set ID's material with a body of the same type, atomically:\n"
@@ -74,13 +77,18 @@ static int
 set_parse(const char *cmd, int argc, char **argv, struct set_args *a)
 {
     static const struct option opts[] = {
-        {"from", required_argument, NULL, 'f'},     {"so-pin-file", required_argument, NULL, 's'},
-        {"pin-file", required_argument, NULL, 'p'}, {"allow-expired", no_argument, NULL, 'e'},
-        {"exportable", no_argument, NULL, 'x'},     {"aws-labels", no_argument, NULL, 'a'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"from", required_argument, NULL, 'f'},
+        {"so-pin-file", required_argument, NULL, 's'},
+        {"pin-file", required_argument, NULL, 'p'},
+        {"allow-expired", no_argument, NULL, 'e'},
+        {"exportable", no_argument, NULL, 'x'},
+        {"aws-labels", no_argument, NULL, 'a'},
+        {"own-pins", no_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     /* Which options each subcommand takes. */
-    const char *allowed = strcmp(cmd, "create") == 0   ? "fspxea"
+    const char *allowed = strcmp(cmd, "create") == 0   ? "fspxeao"
                           : strcmp(cmd, "update") == 0 ? "fpxea"
                                                        : "s";
     int c, idx = 0;
@@ -115,6 +123,9 @@ set_parse(const char *cmd, int argc, char **argv, struct set_args *a)
             break;
         case 'a':
             a->flags |= CT_SET_AWS_LABELS;
+            break;
+        case 'o':
+            a->flags |= CT_SET_OWN_PINS;
             break;
         }
     }
@@ -164,7 +175,9 @@ set_create(const char *module_path, int argc, char **argv)
     if (set_read_body(a.from, &body, &len) != 0) return REPORT_EXIT_FAIL;
     if (pin_read(&so, a.so_file, "SO PIN", "--so-pin-file", 0) != 0) goto out_pins;
     if (pin_read(&user, a.pin_file, "user PIN", "--pin-file", 0) != 0) goto out_pins;
-    if (set_module(&m, module_path, "create", 0) != 0) goto out_pins;
+    /* Interface 1.1 knows CT_SET_OWN_PINS. */
+    if (set_module(&m, module_path, "create", (a.flags & CT_SET_OWN_PINS) ? 1 : 0) != 0)
+        goto out_pins;
     char err[256] = "";
     CK_SLOT_ID slot = 0;
     CK_RV rv = m.credsets->CT_CreateSet(a.id, (const CK_BYTE *)body, (CK_ULONG)len, a.flags, so.buf,

@@ -131,10 +131,38 @@ pad_label(const char *id, char out[32])
     memcpy(out, id, n < 32 ? n : 32);
 }
 
+/* Sets share the store's PINs unless created with their own: the PINs of
+ * the first set that shares them. Checked like logins (failures count), so
+ * creating a set is no way around the lockout. CKR_OK when they match or no
+ * set shares PINs yet (these become the store's). */
+static CK_RV
+check_store_pins(struct library *lib, const CK_UTF8CHAR *so_pin, CK_ULONG so_len,
+                 const CK_UTF8CHAR *pin, CK_ULONG pin_len, char err[CREDSET_ERR_LEN])
+{
+    struct store_tok *ref = NULL;
+    for (size_t i = 0, n = store_tok_count(lib->store); i < n && ref == NULL; i++)
+        if (store_tok_store_pins(store_tok_at(lib->store, i))) ref = store_tok_at(lib->store, i);
+    if (ref == NULL) return CKR_OK;
+    CK_RV rv = store_tok_check_pin(ref, CKU_SO, so_pin, so_len);
+    const char *who = "SO PIN";
+    if (rv == CKR_OK) {
+        rv = store_tok_check_pin(ref, CKU_USER, pin, pin_len);
+        who = "user PIN";
+    }
+    if (rv == CKR_PIN_INCORRECT)
+        snprintf(err, CREDSET_ERR_LEN,
+                 "the %s is not the store's (the PINs its sets share); give the store's PINs, "
+                 "or let the set have its own",
+                 who);
+    else if (rv == CKR_PIN_LOCKED)
+        snprintf(err, CREDSET_ERR_LEN, "the store's %s is locked", who);
+    return rv;
+}
+
 CK_RV
 setimport_create(struct library *lib, const char *id, const uint8_t *body, size_t len,
-                 const struct credset_opts *o, const CK_UTF8CHAR *so_pin, CK_ULONG so_len,
-                 const CK_UTF8CHAR *pin, CK_ULONG pin_len, CK_SLOT_ID *slot,
+                 const struct credset_opts *o, bool own_pins, const CK_UTF8CHAR *so_pin,
+                 CK_ULONG so_len, const CK_UTF8CHAR *pin, CK_ULONG pin_len, CK_SLOT_ID *slot,
                  char err[CREDSET_ERR_LEN])
 {
     struct credset *c = NULL;
@@ -172,10 +200,13 @@ setimport_create(struct library *lib, const char *id, const uint8_t *body, size_
         rv = CKR_DEVICE_MEMORY;
         goto out;
     }
+    if (!own_pins && (rv = check_store_pins(lib, so_pin, so_len, pin, pin_len, err)) != CKR_OK)
+        goto out;
     rv = CKR_HOST_MEMORY;
     if ((recs = calloc(c->nobj ? c->nobj : 1, sizeof *recs)) == NULL) goto out;
     if ((rv = encode_all(c, recs, err)) != CKR_OK) goto out;
-    rv = store_tok_create_set(lib->store, label, so_pin, so_len, pin, pin_len, recs, c->nobj, &st);
+    rv = store_tok_create_set(lib->store, label, so_pin, so_len, pin, pin_len, !own_pins, recs,
+                              c->nobj, &st);
     if (rv != CKR_OK) {
         snprintf(err, CREDSET_ERR_LEN, "the store refused the set (0x%lx)", rv);
         goto out;
@@ -304,8 +335,7 @@ setimport_delete(struct library *lib, CK_SLOT_ID slot, const CK_UTF8CHAR *so_pin
                  (unsigned long)slot);
     if (rv != CKR_OK) goto out;
     /* The SO's right, checked as a login is (failures count). */
-    rv = store_tok_login(tok->st, CKU_SO, so_pin, so_len);
-    store_tok_logout(tok->st);
+    rv = store_tok_check_pin(tok->st, CKU_SO, so_pin, so_len);
     if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED) {
         snprintf(err, CREDSET_ERR_LEN, "%s",
                  rv == CKR_PIN_LOCKED ? "the SO PIN is locked" : "the SO PIN is incorrect");

@@ -11,15 +11,19 @@
 #include "core/library.h"
 #include "credset/credset.h"
 
-/* Create set id from its JSON body, with its SO and user PINs. *slot
- * receives the new token's slot. The number of sets is limited by
- * conf.max_sets. Returns CKR_OK; what credset_parse() returns; CKR_DATA_INVALID
- * (a set with that ID exists), CKR_DEVICE_MEMORY (the limit is reached, or
- * no space), CKR_PIN_LEN_RANGE, CKR_TOKEN_WRITE_PROTECTED,
- * CKR_DEVICE_ERROR, CKR_HOST_MEMORY. err always holds one line on failure. */
+/* Create set id from its JSON body, with its SO and user PINs. Unless
+ * own_pins, the set shares the store's PINs: the PINs given must be those
+ * of the sets that share them (checked, failures counted), or become the
+ * store's when there is none yet. *slot receives the new token's slot.
+ * The number of sets is limited by conf.max_sets. Returns CKR_OK; what
+ * credset_parse() returns; CKR_DATA_INVALID (a set with that ID exists),
+ * CKR_PIN_INCORRECT, CKR_PIN_LOCKED (the store's PINs), CKR_DEVICE_MEMORY
+ * (the limit is reached, or no space), CKR_PIN_LEN_RANGE,
+ * CKR_TOKEN_WRITE_PROTECTED, CKR_DEVICE_ERROR, CKR_HOST_MEMORY. err always
+ * holds one line on failure. */
 CK_RV setimport_create(struct library *lib, const char *id, const uint8_t *body, size_t len,
-                       const struct credset_opts *o, const CK_UTF8CHAR *so_pin, CK_ULONG so_len,
-                       const CK_UTF8CHAR *pin, CK_ULONG pin_len, CK_SLOT_ID *slot,
+                       const struct credset_opts *o, bool own_pins, const CK_UTF8CHAR *so_pin,
+                       CK_ULONG so_len, const CK_UTF8CHAR *pin, CK_ULONG pin_len, CK_SLOT_ID *slot,
                        char err[CREDSET_ERR_LEN]);
 
 /* Replace the material of the set on s's token by a new body of the same

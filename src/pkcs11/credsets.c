@@ -26,8 +26,8 @@ ct_CT_CreateSet(const char *id, const CK_BYTE *pBody, CK_ULONG ulBodyLen, CK_FLA
     struct gate g;
     CK_RV rv = GATE_ENTER(&g);
     if (rv == CKR_OK)
-        rv = setimport_create(g.lib, id, pBody, ulBodyLen, &o, pSoPin, ulSoPinLen, pPin, ulPinLen,
-                              pSlot, err);
+        rv = setimport_create(g.lib, id, pBody, ulBodyLen, &o, (flags & CT_SET_OWN_PINS) != 0,
+                              pSoPin, ulSoPinLen, pPin, ulPinLen, pSlot, err);
     if (rv == CKR_CRYPTOKI_NOT_INITIALIZED) snprintf(err, sizeof err, "not initialized");
     if (rv != CKR_OK && pErr != NULL && errLen > 0) snprintf(pErr, errLen, "%s", err);
     return gate_leave(&g, rv);

@@ -223,8 +223,9 @@ auth_same_wrap(const struct hdr *a, const struct hdr *b, enum hdr_who who)
  * store and attack the wrapped key offline, so the lockout is unchanged for
  * the callers it is meant to stop (remote, or without access to the files).
  */
-CK_RV
-store_tok_login_end(struct store_tok *t, struct store_login *l, CK_RV run_rv)
+/* The end of a login; hold: keep the master key (a login) or not (a check). */
+static CK_RV
+login_end(struct store_tok *t, struct store_login *l, CK_RV run_rv, bool hold)
 {
     bool locked = false;
     CK_RV rv = run_rv;
@@ -252,14 +253,32 @@ store_tok_login_end(struct store_tok *t, struct store_login *l, CK_RV run_rv)
         if (auth_save_count(t, &nh, locked) != CKR_OK)
             log_warn("token %s: could not clear the failure count", t->name);
     }
-    store_tok_logout(t);
-    t->mk = l->page;
-    l->page = NULL;
+    if (hold) {
+        store_tok_logout(t);
+        t->mk = l->page;
+        l->page = NULL;
+    }
     rv = CKR_OK;
 out:
     if (locked) store_tok_end(t);
     store_login_free(l);
     return rv;
+}
+
+CK_RV
+store_tok_login_end(struct store_tok *t, struct store_login *l, CK_RV run_rv)
+{
+    return login_end(t, l, run_rv, true);
+}
+
+CK_RV
+store_tok_check_pin(struct store_tok *t, CK_USER_TYPE who, const CK_UTF8CHAR *pin, CK_ULONG pin_len)
+{
+    struct store_login *l = NULL;
+    if (pin == NULL && pin_len) return CKR_ARGUMENTS_BAD;
+    CK_RV rv = store_tok_login_begin(t, who, &l);
+    if (rv != CKR_OK) return rv;
+    return login_end(t, l, store_login_run(l, pin, pin_len), false);
 }
 
 CK_RV

@@ -126,7 +126,8 @@ hdr_parse(const uint8_t *p, struct hdr *h)
     hdr_get_pin(&r, &h->pin[HDR_USER]);
     if (!rd_ok(&r, 1)) return "truncated";
     const char *why = hdr_check_serial(h->serial);
-    if (why == NULL && (h->flags & ~HDR_FLAG_USER_PIN) != 0) why = "unknown flags";
+    if (why == NULL && (h->flags & ~(HDR_FLAG_USER_PIN | HDR_FLAG_STORE_PINS)) != 0)
+        why = "unknown flags";
     if (why == NULL) why = hdr_check_pin(&h->pin[HDR_SO], 1);
     if (why == NULL) why = hdr_check_pin(&h->pin[HDR_USER], (h->flags & HDR_FLAG_USER_PIN) != 0);
     return why;

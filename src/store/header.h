@@ -9,7 +9,7 @@
  *    16   8  slot ID
  *    24  32  label, blank-padded
  *    56  16  serial, 16 lowercase hex characters
- *    72   4  flags (HDR_FLAG_USER_PIN)
+ *    72   4  flags (HDR_FLAG_USER_PIN, HDR_FLAG_STORE_PINS)
  *    76   4  SO consecutive failed logins
  *    80   4  user consecutive failed logins
  *    84  32  integrity seed (keys the tags of public records)
@@ -38,6 +38,7 @@
 #define HDR_KEY_LEN 32
 #define HDR_KDF_PBKDF2_SHA256 1u
 #define HDR_FLAG_USER_PIN 0x1u
+#define HDR_FLAG_STORE_PINS 0x2u /* a credential set sharing the store's PINs */
 #define HDR_ITER_MIN 1000u
 #define HDR_ITER_MAX 50000000u
 

@@ -546,7 +546,7 @@ store_tok_birth(struct store *s, struct store_tok *t, const uint8_t *bytes, size
 
 static CK_RV
 store_tok_make(struct store *s, const char label[32], const CK_UTF8CHAR *so_pin,
-               CK_ULONG so_pin_len, const CK_UTF8CHAR *pin, CK_ULONG pin_len,
+               CK_ULONG so_pin_len, const CK_UTF8CHAR *pin, CK_ULONG pin_len, uint32_t flags,
                const struct store_rec_new *recs, size_t n, struct store_tok **out)
 {
     char serial[HDR_SERIAL_LEN + 1];
@@ -567,6 +567,7 @@ store_tok_make(struct store *s, const char label[32], const CK_UTF8CHAR *so_pin,
     if ((rv = store_reserve(s)) != CKR_OK) goto out;
     if ((rv = store_new_serial(s, serial)) != CKR_OK) goto out;
     rv = store_hdr_new(s->next_slot, serial, label, so_pin, so_pin_len, pin, pin_len, iter, &h, mk);
+    h.flags |= flags;
     if (rv == CKR_OK) rv = hdr_encode(&h, bytes);
     if (rv == CKR_OK) rv = store_seal_first(&h, mk, recs, n, v);
     if (rv != CKR_OK) goto out;
@@ -613,16 +614,23 @@ CK_RV
 store_tok_create(struct store *s, const char label[32], const CK_UTF8CHAR *so_pin,
                  CK_ULONG so_pin_len, struct store_tok **out)
 {
-    return store_tok_make(s, label, so_pin, so_pin_len, NULL, 0, NULL, 0, out);
+    return store_tok_make(s, label, so_pin, so_pin_len, NULL, 0, 0, NULL, 0, out);
 }
 
 CK_RV
 store_tok_create_set(struct store *s, const char label[32], const CK_UTF8CHAR *so_pin,
-                     CK_ULONG so_pin_len, const CK_UTF8CHAR *pin, CK_ULONG pin_len,
+                     CK_ULONG so_pin_len, const CK_UTF8CHAR *pin, CK_ULONG pin_len, bool store_pins,
                      const struct store_rec_new *recs, size_t n, struct store_tok **out)
 {
     if (pin == NULL || (recs == NULL && n)) return CKR_ARGUMENTS_BAD;
-    return store_tok_make(s, label, so_pin, so_pin_len, pin, pin_len, recs, n, out);
+    return store_tok_make(s, label, so_pin, so_pin_len, pin, pin_len,
+                          store_pins ? HDR_FLAG_STORE_PINS : 0, recs, n, out);
+}
+
+bool
+store_tok_store_pins(const struct store_tok *t)
+{
+    return (t->h.flags & HDR_FLAG_STORE_PINS) != 0;
 }
 
 /* t leaves the token list for s->gone (its pointer stays valid). False

@@ -89,8 +89,10 @@ CK_RV store_tok_create(struct store *s, const char label[32], const CK_UTF8CHAR 
                        CK_ULONG so_pin_len, struct store_tok **out);
 /* A new token with its user PIN and first records, all at once: other
  * processes list it complete, records included, or not at all (a
- * credential set, src/credset/). recs are encoded attribute sets. Returns
- * as store_tok_create(), and CKR_ARGUMENTS_BAD without a user PIN. */
+ * credential set, src/credset/). recs are encoded attribute sets.
+ * store_pins marks a set whose PINs are the store's, shared by its sets
+ * (store_tok_store_pins). Returns as store_tok_create(), and
+ * CKR_ARGUMENTS_BAD without a user PIN. */
 struct store_rec_new {
     bool priv;
     const uint8_t *blob;
@@ -98,7 +100,11 @@ struct store_rec_new {
 };
 CK_RV store_tok_create_set(struct store *s, const char label[32], const CK_UTF8CHAR *so_pin,
                            CK_ULONG so_pin_len, const CK_UTF8CHAR *pin, CK_ULONG pin_len,
-                           const struct store_rec_new *recs, size_t n, struct store_tok **out);
+                           bool store_pins, const struct store_rec_new *recs, size_t n,
+                           struct store_tok **out);
+/* Whether the token was created as a set sharing the store's PINs (as
+ * last read; a re-initialization clears it). */
+bool store_tok_store_pins(const struct store_tok *t);
 
 /* Remove the token with every record (a deleted credential set): other
  * processes list it whole or not at all, and their handles on it answer
@@ -166,6 +172,12 @@ CK_RV store_tok_login_begin(struct store_tok *t, CK_USER_TYPE who, struct store_
 CK_RV store_login_run(struct store_login *l, const CK_UTF8CHAR *pin, CK_ULONG pin_len);
 CK_RV store_tok_login_end(struct store_tok *t, struct store_login *l, CK_RV run_rv);
 void store_login_free(struct store_login *l);
+
+/* Verify a PIN as store_tok_login() does (failures counted, a success
+ * clears the count) without keeping the master key: the token's login
+ * state is untouched. Same returns. */
+CK_RV store_tok_check_pin(struct store_tok *t, CK_USER_TYPE who, const CK_UTF8CHAR *pin,
+                          CK_ULONG pin_len);
 
 /* Wipe the master key. Safe when not logged in. */
 void store_tok_logout(struct store_tok *t);

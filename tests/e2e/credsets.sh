@@ -320,6 +320,18 @@ check_err 1 "SO PIN is incorrect" ct set delete set-psk --so-pin-file bad.pin
 check_err 1 'no set "nope"' ct set delete nope --so-pin-file so.pin
 ct set show set-psk >/dev/null || fail "a refused delete removed the set"
 
+step "PINs: sets share the store's unless created with their own"
+check_err 1 "SO PIN is not the store's" ct set create other-pins --from psk.json \
+  --so-pin-file bad.pin --pin-file user.pin
+printf '55555555\n' >own-so.pin
+printf '5555\n' >own.pin
+chmod 600 own-so.pin own.pin
+ct set create own-pins --from psk.json --so-pin-file own-so.pin --pin-file own.pin --own-pins \
+  >/dev/null
+ct set show own-pins --pin-file own.pin >/dev/null || fail "the set's own PIN does not log in"
+check_err 1 "CKR_PIN_INCORRECT" ct set show own-pins --pin-file user.pin
+ct set delete own-pins --so-pin-file own-so.pin >/dev/null
+
 step "set delete: the set is gone, the others stay, its ID is free again"
 before=$(nsets)
 ct set delete set-role --so-pin-file so.pin >/dev/null

@@ -272,6 +272,54 @@ START_TEST(delete_removes_the_set)
 }
 END_TEST
 
+static CK_RV
+create_pins(const char *id, CK_FLAGS flags, const char *so, const char *user, char err[256])
+{
+    const char *body = "{\"type\":\"psk\",\"credentials\":{\"key\":\"k\"}}";
+    CK_SLOT_ID slot;
+    err[0] = '\0';
+    return cs->CT_CreateSet(id, (const CK_BYTE *)body, strlen(body), flags, (const CK_UTF8CHAR *)so,
+                            strlen(so), (const CK_UTF8CHAR *)user, strlen(user), &slot, err, 256);
+}
+
+START_TEST(sets_share_the_store_pins_unless_their_own)
+{
+    char err[256];
+    CK_SLOT_ID first = create_ok("first", "{\"type\":\"psk\",\"credentials\":{\"key\":\"k\"}}", 0);
+    /* Later sets must be given the store's PINs; a wrong one counts. */
+    ck_assert_uint_eq(create_pins("b", 0, "87654321", USER_PIN, err), CKR_PIN_INCORRECT);
+    ck_assert_ptr_nonnull(strstr(err, "SO PIN is not the store's"));
+    CK_TOKEN_INFO ti;
+    ck_assert_uint_eq(p11->C_GetTokenInfo(first, &ti), CKR_OK);
+    ck_assert(ti.flags & CKF_SO_PIN_COUNT_LOW);
+    ck_assert_uint_eq(create_pins("b", 0, SO_PIN, "4321", err), CKR_PIN_INCORRECT);
+    ck_assert_ptr_nonnull(strstr(err, "user PIN is not the store's"));
+    /* A set of its own PINs; then the store's PINs still rule the others. */
+    ck_assert_msg(create_pins("own", CT_SET_OWN_PINS, "99999999", "9999", err) == CKR_OK, "%s",
+                  err);
+    ck_assert_msg(create_pins("b", 0, SO_PIN, USER_PIN, err) == CKR_OK, "%s", err);
+    ck_assert_uint_eq(p11->C_GetTokenInfo(first, &ti), CKR_OK);
+    ck_assert(!(ti.flags & (CKF_SO_PIN_COUNT_LOW | CKF_USER_PIN_COUNT_LOW)));
+    CK_ULONG n = 0;
+    ck_assert_uint_eq(p11->C_GetSlotList(CK_TRUE, NULL, &n), CKR_OK);
+    CK_SLOT_ID *v = calloc(n, sizeof *v);
+    ck_assert_uint_eq(p11->C_GetSlotList(CK_TRUE, v, &n), CKR_OK);
+    int checked = 0;
+    for (CK_ULONG i = 0; i < n; i++) {
+        ck_assert_uint_eq(p11->C_GetTokenInfo(v[i], &ti), CKR_OK);
+        if (memcmp(ti.label, "own ", 4) != 0) continue;
+        CK_SESSION_HANDLE s;
+        ck_assert_uint_eq(p11->C_OpenSession(v[i], CKF_SERIAL_SESSION, NULL, NULL, &s), CKR_OK);
+        ck_assert_uint_eq(p11->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)USER_PIN, 4),
+                          CKR_PIN_INCORRECT);
+        ck_assert_uint_eq(p11->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR) "9999", 4), CKR_OK);
+        checked = 1;
+    }
+    free(v);
+    ck_assert(checked);
+}
+END_TEST
+
 /* In another process: read the set in slot until the file stop exists.
  * Every view must be one version whole: the descriptor and both keys agree.
  * Exit 0 with at least two versions seen; 20 on a mix; 21 if the updates
@@ -363,6 +411,7 @@ main(void)
     tcase_add_test(tc, update_replaces_the_material);
     tcase_add_test(tc, delete_removes_the_set);
     tcase_add_test(tc, a_reader_sees_the_old_set_or_the_new);
+    tcase_add_test(tc, sets_share_the_store_pins_unless_their_own);
     suite_add_tcase(s, tc);
     return h_run(s) ? EXIT_FAILURE : EXIT_SUCCESS;
 }
