@@ -320,6 +320,38 @@ check_err 1 "SO PIN is incorrect" ct set delete set-psk --so-pin-file bad.pin
 check_err 1 'no set "nope"' ct set delete nope --so-pin-file so.pin
 ct set show set-psk >/dev/null || fail "a refused delete removed the set"
 
+step "an expired certificate: refused, accepted with --allow-expired, and the key signs"
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout old.key \
+  -out old.csr -subj "/CN=old" 2>/dev/null
+: >index.txt
+echo 1000 >serial
+cat >ca.cnf <<'EOF'
+[ca]
+default_ca = d
+[d]
+database = index.txt
+new_certs_dir = .
+serial = serial
+default_md = sha256
+policy = p
+[p]
+commonName = supplied
+EOF
+openssl ca -batch -config ca.cnf -cert ca.crt -keyfile ca.key -in old.csr -out old.crt -notext \
+  -startdate 20200101000000Z -enddate 20200102000000Z 2>/dev/null
+cat >old.json <<EOF
+{"type":"x509","credentials":{"key":$(json_str old.key),"cert":$(json_str old.crt),"ca":$(json_str ca.crt)}}
+EOF
+check_err 1 "expired (use --allow-expired" create set-old old.json
+create set-old old.json --allow-expired >/dev/null
+OPENSSL_CONF=$WORK/openssl.cnf openssl pkeyutl -engine pkcs11 -keyform engine \
+  -inkey "pkcs11:token=set-old;object=device;type=private;pin-value=$PIN" -sign \
+  -in <(openssl dgst -sha256 -binary msg.txt) -out sig-old.bin 2>/dev/null
+openssl pkeyutl -verify -pubin -inkey <(openssl x509 -in old.crt -pubkey -noout) \
+  -in <(openssl dgst -sha256 -binary msg.txt) -sigfile sig-old.bin >verify-old.txt
+expect_in "Signature Verified Successfully" verify-old.txt
+ct set delete set-old --so-pin-file so.pin >/dev/null
+
 step "PINs: sets share the store's unless created with their own"
 check_err 1 "SO PIN is not the store's" ct set create other-pins --from psk.json \
   --so-pin-file bad.pin --pin-file user.pin
