@@ -33,9 +33,11 @@ static const struct {
 
 struct ecdsa_state {
     enum mech_fn fn;
-    size_t flen;        /* bytes of r and of s */
-    EVP_PKEY_CTX *pctx; /* initialized for sign or verify */
-    EVP_MD_CTX *md;     /* hashed mechanisms only */
+    size_t flen;          /* bytes of r and of s */
+    EVP_PKEY_CTX *pctx;   /* initialized for sign or verify */
+    EVP_MD_CTX *md;       /* hashed mechanisms only */
+    struct mech_key *key; /* signing: to give pctx back to (the mech_op's reference
+                           * outlives this state: registry.c frees the state first) */
 };
 
 static void
@@ -43,7 +45,12 @@ ecdsa_free(void *state)
 {
     struct ecdsa_state *s = state;
     if (s == NULL) return;
-    EVP_PKEY_CTX_free(s->pctx);
+    if (s->key != NULL) {
+        /* ECDSA sets nothing on the context: it serves the next signature. */
+        mech_key_sign_ctx_give(s->key, s->pctx);
+    } else {
+        EVP_PKEY_CTX_free(s->pctx);
+    }
     EVP_MD_CTX_free(s->md);
     free(s);
 }
@@ -66,12 +73,17 @@ ecdsa_init(const struct mech_desc *d, enum mech_fn fn, const CK_MECHANISM *m, st
     if (s == NULL) return CKR_HOST_MEMORY;
     s->fn = fn;
     s->flen = (mech_key_size(key) + 7) / 8;
-    rv = CKR_HOST_MEMORY;
-    s->pctx = EVP_PKEY_CTX_new_from_pkey(ossl_libctx(), pkey, NULL);
-    if (s->pctx == NULL) goto out;
-    rv = CKR_FUNCTION_FAILED;
-    if ((fn == MECH_SIGN ? EVP_PKEY_sign_init(s->pctx) : EVP_PKEY_verify_init(s->pctx)) != 1)
-        goto out;
+    if (fn == MECH_SIGN && (s->pctx = mech_key_sign_ctx_take(key)) != NULL) {
+        s->key = key;
+    } else {
+        rv = CKR_HOST_MEMORY;
+        s->pctx = EVP_PKEY_CTX_new_from_pkey(ossl_libctx(), pkey, NULL);
+        if (s->pctx == NULL) goto out;
+        rv = CKR_FUNCTION_FAILED;
+        if ((fn == MECH_SIGN ? EVP_PKEY_sign_init(s->pctx) : EVP_PKEY_verify_init(s->pctx)) != 1)
+            goto out;
+        if (fn == MECH_SIGN) s->key = key;
+    }
     rv = hash != 0 ? digest_ctx_new(hash, &s->md) : CKR_OK;
 out:
     if (rv != CKR_OK) {

@@ -84,6 +84,13 @@ bool mech_secret_type(CK_KEY_TYPE kt);
 /* The EVP_PKEY of an asymmetric key; NULL for secret keys. Borrowed for as
  * long as the caller holds a reference to k. */
 EVP_PKEY *mech_key_pkey(const struct mech_key *k);
+/* A context initialized with EVP_PKEY_sign_init() on the key and holding
+ * no per-operation parameters, ready for another signature (NULL: none
+ * kept; make one). Give it back when done: kept if a slot is free, else
+ * freed. Safe from any thread; lets a signature skip making a context and
+ * touching the shared key's reference count. */
+EVP_PKEY_CTX *mech_key_sign_ctx_take(struct mech_key *k);
+void mech_key_sign_ctx_give(struct mech_key *k, EVP_PKEY_CTX *c);
 /* The bytes of a secret key; NULL (and *len 0) for asymmetric keys. */
 const uint8_t *mech_key_secret(const struct mech_key *k, size_t *len);
 /* The current reference count (tests only: racy by nature). */
