@@ -42,6 +42,15 @@ const char set_read_usage[] =
     "show: one set; with --pin-file also its fields that are not secret.\n";
 #define set_usage set_read_usage
 
+/* A body holds private keys: wiped before it is freed. */
+static void
+set_free_body(char *body)
+{
+    if (body == NULL) return;
+    explicit_bzero(body, SET_BODY_MAX + 1);
+    free(body);
+}
+
 /* The whole of file (or standard input for "-"), at most SET_BODY_MAX bytes. */
 static int
 set_read_body(const char *file, char **out, size_t *len)
@@ -51,13 +60,15 @@ set_read_body(const char *file, char **out, size_t *len)
         report_error("set: cannot open %s", file);
         return -1;
     }
+    /* Unbuffered: no copy of the keys left in stdio's buffer. */
+    setvbuf(f, NULL, _IONBF, 0);
     char *buf = malloc(SET_BODY_MAX + 1);
     size_t n = buf != NULL ? fread(buf, 1, SET_BODY_MAX + 1, f) : 0;
     int bad = buf == NULL || ferror(f);
     if (f != stdin) fclose(f);
     if (bad || n > SET_BODY_MAX) {
         report_error("set: %s: %s", file, bad ? "cannot be read" : "longer than 64 KiB");
-        free(buf);
+        set_free_body(buf);
         return -1;
     }
     *out = buf;
@@ -193,7 +204,7 @@ out:
 out_pins:
     pin_wipe(&so);
     pin_wipe(&user);
-    free(body);
+    set_free_body(body);
     return rc;
 }
 
@@ -238,7 +249,7 @@ out:
     module_unload(&m);
 out_pin:
     pin_wipe(&user);
-    free(body);
+    set_free_body(body);
     return rc;
 }
 

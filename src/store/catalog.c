@@ -317,14 +317,20 @@ cat_base_find(const struct cat *c, uint64_t id, struct cat_ent *e)
 
 /* A current catalog for gen, with its delta view ready. A copy that was
  * current at gen still is: appends move the generation, and a replace
- * under an unchanged generation says the same thing sorted. */
+ * under an unchanged generation says the same thing sorted. A copy that
+ * was not current when read is dropped, never kept: one ahead of the store
+ * (a write that failed after its entry) would pass for current once the
+ * generation caught up with it. */
 static CK_RV
 cat_current(struct store_tok *t, uint64_t gen)
 {
     if (t->cat != NULL && t->cat->ok && t->cat->gen == gen) return cat_last(t->cat);
     CK_RV rv = cat_load(t);
     if (rv != CKR_OK) return rv;
-    if (t->cat->gen != gen) return CKR_FUNCTION_NOT_SUPPORTED;
+    if (t->cat->gen != gen) {
+        cat_drop(t->cat);
+        return CKR_FUNCTION_NOT_SUPPORTED;
+    }
     return cat_last(t->cat);
 }
 
@@ -465,6 +471,12 @@ cat_write(struct store_tok *t, uint64_t gen, const struct cat_ent *base, size_t 
 }
 
 void
+cat_note_failed(struct store_tok *t)
+{
+    cat_reset(t, 0);
+}
+
+void
 cat_reset(struct store_tok *t, uint64_t gen)
 {
     CK_RV rv = cat_write(t, gen, NULL, 0, CAT_H_PRIV_TAGGED);
@@ -509,6 +521,18 @@ cat_note_write(struct store_tok *t, uint64_t gen, const struct store_rec_ref *re
     uint8_t u[CAT_UNIT];
     CK_RV rv = CKR_OK;
     if (t->cat == NULL || !t->cat->ok || t->cat->gen + 1 != gen) rv = cat_load(t);
+    if (rv == CKR_OK && t->cat->gen + 1 != gen && t->cat->gen < gen) {
+        cat_drop(t->cat); /* behind: not kept (see cat_current) */
+        goto out;
+    }
+    if (rv == CKR_OK && t->cat->gen >= gen) {
+        /* Ahead of the store: a writer died (or failed) between its entry
+         * and its generation bump. Once the generation reaches it, that
+         * catalog would pass for current without this write: retire it
+         * (generation 0 is never the store's), and a full load rebuilds. */
+        cat_reset(t, 0);
+        goto out;
+    }
     if (rv != CKR_OK || t->cat->gen + 1 != gen) goto out; /* stale before us */
     rv = CKR_FUNCTION_NOT_SUPPORTED;
     if (ops->cat_append == NULL) goto out;

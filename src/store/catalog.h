@@ -49,6 +49,11 @@ void cat_free(struct cat *c); /* NULL is a no-op */
 void cat_note_write(struct store_tok *t, uint64_t gen, const struct store_rec_ref *ref,
                     const struct store_rec_keys *keys);
 
+/* After cat_note_write, the write failed (writer lock held): the catalog
+ * now names a write that did not happen, and would pass for current once
+ * the generation reached it. Retire it (a full load rebuilds it). */
+void cat_note_failed(struct store_tok *t);
+
 /* An empty, current catalog at gen (writer lock held): a new or
  * re-initialized token. */
 void cat_reset(struct store_tok *t, uint64_t gen);

@@ -74,11 +74,21 @@ store_tok_hdr_save(struct store_tok *t, const struct hdr *nh)
     return rv;
 }
 
+/* Why a token cannot be written: removed by another process, or read-only. */
+static CK_RV
+store_tok_unwritable(struct store_tok *t)
+{
+    uint64_t gen;
+    if (t->removed || t->s->ops->gen_get(t->bt, &gen) == CKR_DEVICE_REMOVED)
+        return CKR_DEVICE_REMOVED;
+    return CKR_TOKEN_WRITE_PROTECTED;
+}
+
 CK_RV
 store_tok_begin(struct store_tok *t)
 {
     const struct store_backend_ops *ops = t->s->ops;
-    if (!ops->writable(t->s->b, t->bt)) return CKR_TOKEN_WRITE_PROTECTED;
+    if (!ops->writable(t->s->b, t->bt)) return store_tok_unwritable(t);
     CK_RV rv = ops->lock(t->s->b, t->bt);
     if (rv != CKR_OK) return rv;
     if ((rv = store_tok_hdr_load(t)) != CKR_OK) ops->unlock(t->s->b, t->bt);
@@ -90,7 +100,7 @@ store_tok_begin_rec(struct store_tok *t)
 {
     const struct store_backend_ops *ops = t->s->ops;
     uint64_t gen;
-    if (!ops->writable(t->s->b, t->bt)) return CKR_TOKEN_WRITE_PROTECTED;
+    if (!ops->writable(t->s->b, t->bt)) return store_tok_unwritable(t);
     CK_RV rv = ops->lock(t->s->b, t->bt);
     if (rv != CKR_OK) return rv;
     if ((rv = ops->gen_get(t->bt, &gen)) != CKR_OK) goto fail;
@@ -137,6 +147,21 @@ store_tok_load(struct store *s, const char *name, struct store_tok **out)
     }
     *out = t;
     return CKR_OK;
+}
+
+/* A removed token keeps its struct (callers may hold the pointer until
+ * their next refresh) but not its key, index or catalog. */
+static void
+store_tok_forget(struct store_tok *t)
+{
+    store_tok_logout(t);
+    t->removed = true;
+    free(t->idx);
+    t->idx = NULL;
+    t->nidx = 0;
+    t->idx_ok = false;
+    cat_free(t->cat);
+    t->cat = NULL;
 }
 
 /* ---- the store ---- */
@@ -303,8 +328,7 @@ store_drop_gone(struct store *s, const struct store_tok_name *names, size_t n)
             s->toks[keep++] = t;
             continue;
         }
-        store_tok_logout(t);
-        t->removed = true;
+        store_tok_forget(t);
         s->gone[s->ngone++] = t;
     }
     s->ntok = keep;
@@ -368,9 +392,11 @@ store_list_change_begin(struct store *s, uint64_t *gen, bool *was_current)
     *gen = 0;
     *was_current = false;
     if (s->ops->list_gen_put == NULL) return CKR_OK;
+    /* Unreadable: do not guess (a smaller value could equal one another
+     * process trusts); the change waits for a readable store. */
     CK_RV rv = s->ops->list_gen_get(s->b, &g);
-    if (rv != CKR_OK) g = 0;
-    *was_current = rv == CKR_OK && s->lgen_ok && g == s->lgen;
+    if (rv != CKR_OK) return rv;
+    *was_current = s->lgen_ok && g == s->lgen;
     *gen = (g | 1) + 2;
     return s->ops->list_gen_put(s->b, *gen);
 }
@@ -581,7 +607,9 @@ store_tok_make(struct store *s, const char label[32], const CK_UTF8CHAR *so_pin,
     rv = store_tok_birth(s, t, bytes, sizeof bytes, v, n);
     t->seq = s->seq++;
     if (rv == CKR_OK) s->toks[s->ntok++] = t; /* next_slot exceeds every slot: order kept */
-    store_list_change_end(s, lg, cur);
+    /* A failure may come after the token appeared (its directory fsync):
+     * then our list is not current, and the next scan finds out. */
+    store_list_change_end(s, lg, cur && rv == CKR_OK);
     if (rv != CKR_OK) goto out;
     t->h = h;
     t->loaded = true;
@@ -645,8 +673,7 @@ store_retire(struct store *s, struct store_tok *t)
         if (s->toks[i] != t) continue;
         memmove(&s->toks[i], &s->toks[i + 1], (s->ntok - i - 1) * sizeof *s->toks);
         s->ntok--;
-        store_tok_logout(t);
-        t->removed = true;
+        store_tok_forget(t);
         s->gone[s->ngone++] = t;
         return true;
     }
@@ -659,7 +686,8 @@ store_tok_remove(struct store_tok *t)
     struct store *s = t->s;
     const struct store_backend_ops *ops = s->ops;
     if (t->removed) return CKR_DEVICE_REMOVED;
-    if (!ops->writable(s->b, NULL) || !ops->writable(s->b, t->bt)) return CKR_TOKEN_WRITE_PROTECTED;
+    if (!ops->writable(s->b, NULL)) return CKR_TOKEN_WRITE_PROTECTED;
+    if (!ops->writable(s->b, t->bt)) return store_tok_unwritable(t);
     CK_RV rv = ops->lock(s->b, NULL);
     if (rv != CKR_OK) return rv;
     uint64_t lg;
@@ -670,7 +698,10 @@ store_tok_remove(struct store_tok *t)
         rv = ops->tok_remove(s->b, t->bt);
         ops->unlock(s->b, t->bt);
     }
-    if (rv == CKR_OK || rv == CKR_DEVICE_REMOVED) cur = store_retire(s, t) && cur;
+    if (rv == CKR_OK || rv == CKR_DEVICE_REMOVED)
+        cur = store_retire(s, t) && cur;
+    else
+        cur = false; /* perhaps removed in part: let the next scan tell */
     store_list_change_end(s, lg, cur);
 out:
     ops->unlock(s->b, NULL);
@@ -702,7 +733,10 @@ store_tok_replace(struct store_tok *t, const struct store_rec_new *recs, size_t 
         store_tok_end(t);
         goto unlock_root;
     }
-    rv = ops->tok_replace_recs(s->b, t->bt, gen + 1, v, n); /* releases the token lock */
+    /* gen + 2: a write that failed after its catalog entry leaves a catalog
+     * (and other processes' cached copies of it) ending at gen + 1; none
+     * may pass for the new directory's. */
+    rv = ops->tok_replace_recs(s->b, t->bt, gen + 2, v, n); /* releases the token lock */
     /* Whatever happened, every cached view of the records is re-read. */
     t->idx_ok = false;
     t->hdr_gen_ok = false;
@@ -781,7 +815,8 @@ store_tok_scan(struct store_tok *t, struct store_rec_ref **stale, size_t *nstale
      * moves the generation past this value, and the next call rescans. */
     CK_RV rv = t->s->ops->gen_get(t->bt, &gen);
     if (rv == CKR_OK) rv = t->s->ops->blob_list(t->bt, &raw, &n);
-    if (rv != CKR_OK) return rv == CKR_HOST_MEMORY ? rv : CKR_DEVICE_ERROR;
+    if (rv != CKR_OK)
+        return rv == CKR_HOST_MEMORY || rv == CKR_DEVICE_REMOVED ? rv : CKR_DEVICE_ERROR;
     if ((idx = malloc((n ? n : 1) * sizeof *idx)) == NULL) {
         free(raw);
         return CKR_HOST_MEMORY;
@@ -973,7 +1008,8 @@ store_rec_get_ref(struct store_tok *t, const struct store_rec_ref *ref, uint8_t 
     if (ref == NULL || blob == NULL || len == NULL) return CKR_ARGUMENTS_BAD;
     CK_RV rv = t->s->ops->gen_get(t->bt, &gen);
     if (rv == CKR_OK) rv = store_tok_hdr_fresh(t, gen);
-    if (rv != CKR_OK) return rv == CKR_HOST_MEMORY ? rv : CKR_DEVICE_ERROR;
+    if (rv != CKR_OK)
+        return rv == CKR_HOST_MEMORY || rv == CKR_DEVICE_REMOVED ? rv : CKR_DEVICE_ERROR;
     if (ref->priv && t->mk == NULL) return CKR_USER_NOT_LOGGED_IN;
     rv = t->s->ops->blob_get(t->bt, ref, &p, &n);
     if (rv == CKR_OK) rv = store_rec_unseal(t, ref, p, n, blob, len);
@@ -1053,9 +1089,13 @@ store_rec_put(struct store_tok *t, uint64_t *id, bool priv, const uint8_t *blob,
     /* The catalog learns of the write before any record file changes, so
      * that a writer killed in between leaves it ahead of the generation,
      * never current and wrong (catalog.h). */
-    if (rv == CKR_OK && keys != NULL) cat_note_write(t, t->idx_gen + 1, &ref, keys);
+    bool noted = rv == CKR_OK && keys != NULL;
+    if (noted) cat_note_write(t, t->idx_gen + 1, &ref, keys);
     if (rv == CKR_OK) rv = store_rec_write(t, &ref, blob, len, &gen);
-    if (rv != CKR_OK) goto out;
+    if (rv != CKR_OK) {
+        if (noted) cat_note_failed(t);
+        goto out;
+    }
     /* The new version is durable and announced: now the old ones can go.
      * If one cannot, the next write rescans and retries. */
     if (old.id != 0 && t->s->ops->blob_del(t->bt, &old) != CKR_OK) t->swept = t->idx_ok = false;
@@ -1091,6 +1131,8 @@ store_rec_del(struct store_tok *t, uint64_t id)
         store_idx_remove(t, id);
         store_del_stale(t, stale, nstale);
         store_idx_bumped(t, gen);
+    } else {
+        cat_note_failed(t);
     }
 out:
     if (locked) store_tok_end(t);

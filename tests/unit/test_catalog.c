@@ -196,6 +196,50 @@ START_TEST(test_stale_and_rebuilt)
 }
 END_TEST
 
+START_TEST(test_writer_died_after_its_entry)
+{
+    uint64_t ids[4];
+    put(false, "a", NULL);
+    ck_assert(store_cat_current(tok, false));
+    uint64_t g = gen();
+    /* A writer (another process) logs its catalog entry and dies before
+     * its record and its generation bump. */
+    struct store *s3, *s4, *s2;
+    ck_assert_rv(store_open(&cf, &s3), CKR_OK);
+    struct store_tok *t3 = store_tok_at(s3, 0);
+    struct store_rec_ref ghost = {0x4242, 1, false};
+    struct store_rec_keys k = keys("ghost", NULL);
+    ck_assert_rv(store_tok_begin_rec(t3), CKR_OK);
+    cat_note_write(t3, g + 1, &ghost, &k);
+    store_tok_end(t3);
+    store_close(s3);
+    ck_assert_uint_eq(gen(), g);
+    /* A reader meets the catalog while it is ahead: not current. */
+    ck_assert_rv(store_open(&cf, &s4), CKR_OK);
+    struct store_tok *t4 = store_tok_at(s4, 0);
+    ck_assert(!store_cat_current(t4, false));
+    /* The next writer brings the generation to the dead writer's. */
+    ck_assert_rv(store_open(&cf, &s2), CKR_OK);
+    struct store_tok *t2 = store_tok_at(s2, 0);
+    uint64_t c = 0;
+    struct store_rec_keys kc = keys("c", NULL);
+    ck_assert_rv(store_rec_put(t2, &c, false, (const uint8_t *)"body", 4, &kc), CKR_OK);
+    store_close(s2);
+    ck_assert_uint_eq(gen(), g + 1);
+    /* Neither the reader's copy nor the file may pass for current without c. */
+    struct store_rec_ref *refs = NULL;
+    size_t n = 0;
+    CK_RV rv = store_rec_lookup(t4, CKA_LABEL, "c", 1, false, &refs, &n);
+    ck_assert_msg(rv == CKR_FUNCTION_NOT_SUPPORTED || (rv == CKR_OK && n == 1 && refs[0].id == c),
+                  "the reader's catalog lost the write (0x%lx, %zu)", rv, n);
+    free(refs);
+    store_close(s4);
+    int got = lookup(CKA_LABEL, "c", false, ids);
+    ck_assert_msg(got == -1 || (got == 1 && ids[0] == c), "the catalog lost the write (%d)", got);
+    ck_assert_int_ne(lookup(CKA_LABEL, "ghost", false, ids), 1);
+}
+END_TEST
+
 START_TEST(test_other_boot_is_stale)
 {
     char path[700];
@@ -246,6 +290,7 @@ main(void)
     tcase_add_test(tc, test_lookup);
     tcase_add_test(tc, test_second_handle_sees_appends);
     tcase_add_test(tc, test_stale_and_rebuilt);
+    tcase_add_test(tc, test_writer_died_after_its_entry);
     tcase_add_test(tc, test_other_boot_is_stale);
     tcase_add_test(tc, test_mem_backend_has_none);
     suite_add_tcase(s, tc);

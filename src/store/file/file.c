@@ -60,7 +60,6 @@ struct store_btok {
     bool can_write;             /* the last writability probe's answer */
     struct timespec probed;     /* CLOCK_MONOTONIC of that probe; 0: never */
     struct journal *j;          /* record writes go through it (journal.h) */
-    ino_t lock_ino;             /* the lock file last locked; 0: never */
 };
 
 static CK_RV file_flock(const char *dir, int *out);
@@ -248,9 +247,8 @@ file_tok_close(struct store_btok *t)
     if (t == NULL) return;
     /* A handle that wrote leaves an empty journal behind: a store closed
      * cleanly never needs a replay, even on media later made read-only. */
-    struct stat st;
     if (journal_dirty(t->j) && t->lock_fd < 0 && file_flock(t->dir, &t->lock_fd) == CKR_OK &&
-        fstat(t->lock_fd, &st) == 0 && st.st_ino == t->lock_ino) { /* not replaced since */
+        !journal_stale(t->j)) { /* not replaced since */
         bool changed;
         if (file_settle(t, &changed) != CKR_OK || journal_checkpoint(t->j) != CKR_OK)
             log_warn("%s: the journal was left for the next process to check", t->dir);
@@ -495,15 +493,16 @@ file_flock(const char *dir, int *out)
             close(fd);
             return rv;
         }
-        errno = 0;
-        if (fstat(fd, &held) == 0 && stat(path, &now) == 0 && held.st_ino == now.st_ino &&
-            held.st_dev == now.st_dev) {
+        if (fstat(fd, &held) != 0 || stat(path, &now) != 0) {
+            int e = errno;
+            close(fd);
+            return e == ENOENT ? CKR_DEVICE_REMOVED : file_rv(e, 0, "stat", path);
+        }
+        if (held.st_ino == now.st_ino && held.st_dev == now.st_dev) {
             *out = fd;
             return CKR_OK;
         }
-        int e = errno;
-        close(fd);
-        if (e == ENOENT) return CKR_DEVICE_REMOVED;
+        close(fd); /* replaced while we waited: lock the one there now */
     }
 }
 
@@ -514,22 +513,18 @@ file_lock(struct store_backend *b, struct store_btok *t)
     if (t != NULL) {
         if (t->lock_fd >= 0) return CKR_DEVICE_ERROR;
         if ((rv = file_flock(t->dir, &t->lock_fd)) != CKR_OK) return rv;
-        struct stat st;
-        if (fstat(t->lock_fd, &st) == 0 && st.st_ino != t->lock_ino) {
-            /* A new lock file: the directory was replaced by another
-             * handle (file_tok_replace_recs), and with it the journal. */
-            if (t->lock_ino != 0) {
-                struct journal *nj = journal_new(t->dir, t->objs);
-                if (nj == NULL) {
-                    close(t->lock_fd);
-                    t->lock_fd = -1;
-                    return CKR_HOST_MEMORY;
-                }
-                journal_free(t->j);
-                t->j = nj;
-                t->dir_swept = false;
+        if (journal_stale(t->j)) {
+            /* The directory was replaced by another handle
+             * (file_tok_replace_recs), and with it the journal. */
+            struct journal *nj = journal_new(t->dir, t->objs);
+            if (nj == NULL) {
+                close(t->lock_fd);
+                t->lock_fd = -1;
+                return CKR_HOST_MEMORY;
             }
-            t->lock_ino = st.st_ino;
+            journal_free(t->j);
+            t->j = nj;
+            t->dir_swept = false;
         }
         clock_gettime(CLOCK_REALTIME, &t->lock_start);
         /* Debris of crashed writers in the token directory (header and

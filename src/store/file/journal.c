@@ -531,3 +531,12 @@ journal_log_del(struct journal *j, const struct store_rec_ref *ref)
 {
     return j_log(j, J_DEL, ref, NULL, 0);
 }
+
+bool
+journal_stale(const struct journal *j)
+{
+    struct stat held, now;
+    if (j->fd < 0) return false;
+    if (fstat(j->fd, &held) != 0) return true;
+    return stat(j->path, &now) != 0 || now.st_ino != held.st_ino || now.st_dev != held.st_dev;
+}

@@ -85,6 +85,12 @@ CK_RV journal_log_del(struct journal *j, const struct store_rec_ref *ref);
  * no lock needed). */
 bool journal_dirty(const struct journal *j);
 
+/* Without the lock: whether the journal this handle has open is no longer
+ * the one at its path (the token directory was replaced: backend.h,
+ * tok_replace_recs). The open descriptor keeps its file's inode from being
+ * reused, so the comparison cannot be fooled. False when none is open. */
+bool journal_stale(const struct journal *j);
+
 /* Make every record file durable (syncfs) and empty the journal. */
 CK_RV journal_checkpoint(struct journal *j);
 
