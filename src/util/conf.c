@@ -49,6 +49,11 @@ conf_set(struct conf *c, const char *key, const char *val)
     if (strcmp(key, "max_pin_failures") == 0) return parse_uint(val, 1, 1000, &c->max_pin_failures);
     if (strcmp(key, "kdf_target_ms") == 0) return parse_uint(val, 1, 10000, &c->kdf_target_ms);
     if (strcmp(key, "max_sets") == 0) return parse_uint(val, 1, 1000000, &c->max_sets);
+    if (strcmp(key, "tpm_tcti") == 0) {
+        if (val[0] == '\0' || strlen(val) >= sizeof c->tpm_tcti) return -1;
+        snprintf(c->tpm_tcti, sizeof c->tpm_tcti, "%s", val);
+        return 0;
+    }
     return -1;
 }
 

@@ -11,6 +11,7 @@
  *   max_pin_failures consecutive failures before lock  (10, 1..1000)
  *   kdf_target_ms    PIN KDF cost chosen at token init (100, 1..10000)
  *   max_sets         credential sets a store may hold (100, 1..1000000)
+ *   tpm_tcti         the TPM's TCTI (device:/dev/tpmrm0; CREDTOKEN_TCTI wins)
  */
 #ifndef CT_UTIL_CONF_H
 #define CT_UTIL_CONF_H
@@ -25,6 +26,7 @@ struct conf {
     unsigned max_pin_failures;
     unsigned kdf_target_ms;
     unsigned max_sets;
+    char tpm_tcti[256]; /* empty: the default (tpm/tpm.h) */
 };
 
 /* Fill *c with the defaults. */

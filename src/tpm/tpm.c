@@ -1,0 +1,122 @@
+/*
+ * tpm.c: connecting to a TPM and asking what it can do (tpm.h).
+ */
+#include "tpm/tpm.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <tss2/tss2_esys.h>
+#include <tss2/tss2_tctildr.h>
+
+#include "util/log.h"
+
+struct tpm {
+    TSS2_TCTI_CONTEXT *tcti;
+    ESYS_CONTEXT *esys;
+};
+
+const char *
+tpm_tcti_choose(const struct conf *c)
+{
+    const char *env = secure_getenv("CREDTOKEN_TCTI");
+    if (env != NULL && env[0] != '\0') return env;
+    if (c != NULL && c->tpm_tcti[0] != '\0') return c->tpm_tcti;
+    return TPM_TCTI_DEFAULT;
+}
+
+CK_RV
+tpm_open(const char *tcti, struct tpm **out)
+{
+    struct tpm *t = calloc(1, sizeof *t);
+    if (t == NULL) return CKR_HOST_MEMORY;
+    TSS2_RC rc = Tss2_TctiLdr_Initialize(tcti, &t->tcti);
+    if (rc != TSS2_RC_SUCCESS) {
+        log_err("TPM: TCTI \"%s\" cannot be loaded or reached", tcti);
+        free(t);
+        return tpm_rv(rc, "connect");
+    }
+    rc = Esys_Initialize(&t->esys, t->tcti, NULL);
+    if (rc == TSS2_RC_SUCCESS) {
+        /* Started already by the firmware, the kernel or swtpm's flags:
+         * TPM2_RC_INITIALIZE then, which is fine. */
+        TSS2_RC st = Esys_Startup(t->esys, TPM2_SU_CLEAR);
+        if (st != TSS2_RC_SUCCESS && (st & 0xFFF) != TPM2_RC_INITIALIZE) rc = st;
+    }
+    if (rc != TSS2_RC_SUCCESS) {
+        log_err("TPM: TCTI \"%s\" does not answer as a TPM", tcti);
+        CK_RV rv = tpm_rv(rc, "start");
+        tpm_close(t);
+        return rv;
+    }
+    *out = t;
+    return CKR_OK;
+}
+
+void
+tpm_close(struct tpm *t)
+{
+    if (t == NULL) return;
+    if (t->esys != NULL) Esys_Finalize(&t->esys);
+    if (t->tcti != NULL) Tss2_TctiLdr_Finalize(&t->tcti);
+    free(t);
+}
+
+/* One capability query: the data is ESYS memory the caller frees. */
+static CK_RV
+tpm_cap(struct tpm *t, TPM2_CAP cap, UINT32 prop, UINT32 count, TPMS_CAPABILITY_DATA **data)
+{
+    TPMI_YES_NO more;
+    return tpm_rv(Esys_GetCapability(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, cap, prop,
+                                     count, &more, data),
+                  "GetCapability");
+}
+
+/* Whether the TPM takes an RSA key of bits (TPM2_TestParms). */
+static bool
+tpm_rsa_ok(struct tpm *t, UINT16 bits)
+{
+    TPMT_PUBLIC_PARMS p = {.type = TPM2_ALG_RSA};
+    p.parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_NULL;
+    p.parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
+    p.parameters.rsaDetail.keyBits = bits;
+    return Esys_TestParms(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &p) == TSS2_RC_SUCCESS;
+}
+
+CK_RV
+tpm_caps_get(struct tpm *t, struct tpm_caps *out)
+{
+    TPMS_CAPABILITY_DATA *d = NULL;
+    memset(out, 0, sizeof *out);
+    CK_RV rv = tpm_cap(t, TPM2_CAP_ECC_CURVES, 0, TPM2_MAX_ECC_CURVES, &d);
+    if (rv != CKR_OK) return rv;
+    for (UINT32 i = 0; i < d->data.eccCurves.count; i++) {
+        if (d->data.eccCurves.eccCurves[i] == TPM2_ECC_NIST_P256) out->ecc_p256 = true;
+        if (d->data.eccCurves.eccCurves[i] == TPM2_ECC_NIST_P384) out->ecc_p384 = true;
+    }
+    Esys_Free(d);
+    if ((rv = tpm_cap(t, TPM2_CAP_ALGS, 0, TPM2_MAX_CAP_ALGS, &d)) != CKR_OK) return rv;
+    for (UINT32 i = 0; i < d->data.algorithms.count; i++) {
+        TPM2_ALG_ID a = d->data.algorithms.algProperties[i].alg;
+        if (a == TPM2_ALG_SHA256) out->sha256 = true;
+        if (a == TPM2_ALG_SHA384) out->sha384 = true;
+        if (a == TPM2_ALG_KEYEDHASH) out->hmac = true;
+    }
+    Esys_Free(d);
+    if ((rv = tpm_cap(t, TPM2_CAP_TPM_PROPERTIES, TPM2_PT_FIXED, TPM2_MAX_TPM_PROPERTIES, &d)) !=
+        CKR_OK)
+        return rv;
+    for (UINT32 i = 0; i < d->data.tpmProperties.count; i++) {
+        const TPMS_TAGGED_PROPERTY *p = &d->data.tpmProperties.tpmProperty[i];
+        if (p->property == TPM2_PT_HR_TRANSIENT_MIN) out->transient_slots = p->value;
+        if (p->property == TPM2_PT_MANUFACTURER)
+            for (int k = 0; k < 4; k++) {
+                char ch = (char)((p->value >> (24 - 8 * k)) & 0xFF);
+                out->manufacturer[k] = ch >= 0x20 && ch < 0x7F ? ch : '\0';
+            }
+    }
+    Esys_Free(d);
+    out->rsa2048 = tpm_rsa_ok(t, 2048);
+    out->rsa3072 = tpm_rsa_ok(t, 3072);
+    return CKR_OK;
+}

@@ -1,0 +1,65 @@
+/*
+ * tpm.h: a TPM 2.0, reached through tpm2-tss's ESYS API and a TCTI
+ * (issue: the TPM backend; this is its device layer).
+ *
+ * The TCTI comes from CREDTOKEN_TCTI, else the configuration's tpm_tcti,
+ * else "device:/dev/tpmrm0" (the kernel's resource manager). Any string
+ * tpm2-tss's TCTI loader takes works: "device:/dev/tpmrm0",
+ * "swtpm:host=127.0.0.1,port=2321", "tabrmd:". Nothing here creates a
+ * thread; a struct tpm is used by one thread at a time.
+ *
+ * Every TSS2_RC becomes a CK_RV in one place (tpm_rv.c), with one log line
+ * that names what was being done and what the TPM said.
+ */
+#ifndef CT_TPM_TPM_H
+#define CT_TPM_TPM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <tss2/tss2_common.h>
+
+#include "credtoken/pkcs11.h"
+#include "util/conf.h"
+
+#define TPM_TCTI_DEFAULT "device:/dev/tpmrm0"
+
+struct tpm;
+
+/* What this TPM can do, asked of it (TPM2_GetCapability, TPM2_TestParms):
+ * the mechanism lists of a TPM token are built from it. */
+struct tpm_caps {
+    bool ecc_p256, ecc_p384;  /* ECDSA keys on these curves */
+    bool rsa2048, rsa3072;    /* RSA keys of these sizes */
+    bool sha256, sha384;      /* hash algorithms */
+    bool hmac;                /* keyed-hash objects */
+    unsigned transient_slots; /* loaded objects at once (TPM2_PT_HR_TRANSIENT_MIN) */
+    char manufacturer[5];     /* TPM2_PT_MANUFACTURER, e.g. "IBM" */
+};
+
+/* The TCTI to use: CREDTOKEN_TCTI, then c->tpm_tcti, then the default. */
+const char *tpm_tcti_choose(const struct conf *c);
+
+/* Connect (and start the TPM if nobody has: TPM2_Startup(CLEAR)).
+ * CKR_OK; CKR_DEVICE_ERROR (the TCTI cannot be loaded or the TPM cannot be
+ * reached: logged, naming the TCTI); CKR_HOST_MEMORY. Never hangs on a
+ * loopback TCTI: a connection that is refused fails at once. */
+CK_RV tpm_open(const char *tcti, struct tpm **out);
+void tpm_close(struct tpm *t); /* NULL is a no-op */
+
+/* Ask the TPM what it can do. CKR_OK or tpm_rv()'s answers. */
+CK_RV tpm_caps_get(struct tpm *t, struct tpm_caps *out);
+
+/* The one mapping of TSS2 return codes (tpm_rv.c); what names the
+ * operation for the log line. TSS2_RC_SUCCESS is CKR_OK and logs nothing.
+ *   connection and TCTI failures          CKR_DEVICE_ERROR
+ *   dictionary-attack lockout             CKR_PIN_LOCKED
+ *   a wrong authorization value           CKR_PIN_INCORRECT
+ *   TPM memory or handles exhausted       CKR_DEVICE_MEMORY
+ *   an unsupported curve / key size       CKR_CURVE_NOT_SUPPORTED / CKR_KEY_SIZE_RANGE
+ *   an unsupported scheme or hash         CKR_MECHANISM_INVALID
+ *   host memory (ESYS)                    CKR_HOST_MEMORY
+ *   anything else                         CKR_DEVICE_ERROR */
+CK_RV tpm_rv(TSS2_RC rc, const char *what);
+
+#endif
