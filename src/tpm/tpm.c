@@ -6,15 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <tss2/tss2_esys.h>
-#include <tss2/tss2_tctildr.h>
-
+#include "tpm/tpm_int.h"
 #include "util/log.h"
-
-struct tpm {
-    TSS2_TCTI_CONTEXT *tcti;
-    ESYS_CONTEXT *esys;
-};
 
 const char *
 tpm_tcti_choose(const struct conf *c)

@@ -15,6 +15,7 @@
 #define CT_TPM_TPM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <tss2/tss2_common.h>
@@ -49,6 +50,17 @@ void tpm_close(struct tpm *t); /* NULL is a no-op */
 
 /* Ask the TPM what it can do. CKR_OK or tpm_rv()'s answers. */
 CK_RV tpm_caps_get(struct tpm *t, struct tpm_caps *out);
+
+/* Seal secret (1..128 bytes) to this TPM and, when pcr_mask is not 0, to
+ * the present values of those SHA-256 PCRs (bit i: PCR i, 0..23). *blob
+ * (heap, free()) opens only on this TPM (seal.c says how). CKR_OK;
+ * CKR_ARGUMENTS_BAD; CKR_HOST_MEMORY; tpm_rv()'s answers. */
+CK_RV tpm_seal(struct tpm *t, const uint8_t *secret, size_t len, uint32_t pcr_mask, uint8_t **blob,
+               size_t *blen);
+/* The secret back (*secret: heap, wipe_free()). CKR_OK; CKR_DATA_INVALID
+ * (not a sealed blob); CKR_DEVICE_ERROR with a log line when another TPM
+ * sealed it or the PCRs changed; CKR_HOST_MEMORY; tpm_rv()'s answers. */
+CK_RV tpm_unseal(struct tpm *t, const uint8_t *blob, size_t blen, uint8_t **secret, size_t *len);
 
 /* The one mapping of TSS2 return codes (tpm_rv.c); what names the
  * operation for the log line. TSS2_RC_SUCCESS is CKR_OK and logs nothing.

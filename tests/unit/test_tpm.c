@@ -1,10 +1,13 @@
 /*
  * test_tpm.c: the TPM device layer (src/tpm/) against a real swtpm on
  * 127.0.0.1 (started and stopped by the fixture): the connection, what the
- * TPM says it can do, an unreachable TCTI, and the one mapping of TSS2
- * return codes.
+ * TPM says it can do, an unreachable TCTI, a secret sealed to the TPM and
+ * to PCRs (refused by a second swtpm and after a PCR is extended with
+ * tpm2-tools), and the one mapping of TSS2 return codes.
  */
 #include <check.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +64,118 @@ START_TEST(test_unreachable_and_bad_tcti)
 }
 END_TEST
 
+/* Run fn with stderr in a file; the file's text in buf. */
+static void
+capture_stderr(void (*fn)(void *), void *arg, char *buf, size_t len)
+{
+    char path[] = "/tmp/ct-tpm-log-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    fflush(stderr);
+    int saved = dup(2);
+    dup2(fd, 2);
+    fn(arg);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    ssize_t n = pread(fd, buf, len - 1, 0);
+    buf[n > 0 ? n : 0] = '\0';
+    close(fd);
+    unlink(path);
+}
+
+struct unseal_try {
+    struct tpm *t;
+    const uint8_t *blob;
+    size_t blen;
+    CK_RV rv;
+};
+
+static void
+try_unseal(void *arg)
+{
+    struct unseal_try *u = arg;
+    uint8_t *out = NULL;
+    size_t n = 0;
+    u->rv = tpm_unseal(u->t, u->blob, u->blen, &out, &n);
+    free(out);
+}
+
+static const uint8_t secret[32] = "a master key of thirty-two bytes";
+
+static void
+expect_unseal(struct tpm *t, const uint8_t *blob, size_t blen)
+{
+    uint8_t *out = NULL;
+    size_t n = 0;
+    ck_assert_rv(tpm_unseal(t, blob, blen, &out, &n), CKR_OK);
+    ck_assert_uint_eq(n, sizeof secret);
+    ck_assert_int_eq(memcmp(out, secret, n), 0);
+    free(out);
+}
+
+START_TEST(test_seal_to_this_tpm)
+{
+    struct tpm *t = NULL;
+    uint8_t *blob = NULL;
+    size_t blen = 0;
+    ck_assert_rv(tpm_open(sw.tcti, &t), CKR_OK);
+    ck_assert_rv(tpm_seal(t, secret, sizeof secret, 0, &blob, &blen), CKR_OK);
+    ck_assert(memmem(blob, blen, secret, sizeof secret) == NULL); /* not in clear */
+    expect_unseal(t, blob, blen);
+    /* Another TPM (another owner seed) cannot load it. */
+    struct swtpm other;
+    ck_assert_int_eq(swtpm_start(&other), 0);
+    struct tpm *t2 = NULL;
+    ck_assert_rv(tpm_open(other.tcti, &t2), CKR_OK);
+    char log[4096];
+    struct unseal_try u = {t2, blob, blen, CKR_OK};
+    capture_stderr(try_unseal, &u, log, sizeof log);
+    ck_assert_rv(u.rv, CKR_DEVICE_ERROR);
+    ck_assert_msg(strstr(log, "sealed by another TPM") != NULL, "log: %s", log);
+    tpm_close(t2);
+    swtpm_stop(&other);
+    /* The first still opens it; a damaged blob is no blob. */
+    expect_unseal(t, blob, blen);
+    blob[3] ^= 1;
+    int saved = quiet_begin();
+    uint8_t *out = NULL;
+    size_t n = 0;
+    ck_assert_rv(tpm_unseal(t, blob, blen, &out, &n), CKR_DATA_INVALID);
+    quiet_end(saved);
+    free(blob);
+    tpm_close(t);
+}
+END_TEST
+
+START_TEST(test_seal_to_pcrs)
+{
+    struct tpm *t = NULL;
+    uint8_t *blob = NULL;
+    size_t blen = 0;
+    char cmd[256], log[4096];
+    ck_assert_rv(tpm_open(sw.tcti, &t), CKR_OK);
+    /* PCRs 0 and 7 (firmware and Secure Boot state on a real device). */
+    ck_assert_rv(tpm_seal(t, secret, sizeof secret, (1u << 0) | (1u << 7), &blob, &blen), CKR_OK);
+    expect_unseal(t, blob, blen);
+    /* Another PCR changing does not matter. */
+    snprintf(cmd, sizeof cmd, "TPM2TOOLS_TCTI='%s' tpm2_pcrextend 9:sha256=%064d >/dev/null",
+             sw.tcti, 1);
+    ck_assert_int_eq(system(cmd), 0);
+    expect_unseal(t, blob, blen);
+    /* A changed boot state (PCR 7 extended, by tpm2-tools): refused, and said so. */
+    snprintf(cmd, sizeof cmd, "TPM2TOOLS_TCTI='%s' tpm2_pcrextend 7:sha256=%064d >/dev/null",
+             sw.tcti, 2);
+    ck_assert_int_eq(system(cmd), 0);
+    struct unseal_try u = {t, blob, blen, CKR_OK};
+    capture_stderr(try_unseal, &u, log, sizeof log);
+    ck_assert_rv(u.rv, CKR_DEVICE_ERROR);
+    ck_assert_msg(strstr(log, "PCRs differ") != NULL, "log: %s", log);
+    free(blob);
+    tpm_close(t);
+}
+END_TEST
+
 START_TEST(test_tcti_choice)
 {
     struct conf c;
@@ -108,6 +223,8 @@ main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_caps_of_swtpm);
     tcase_add_test(tc, test_unreachable_and_bad_tcti);
+    tcase_add_test(tc, test_seal_to_this_tpm);
+    tcase_add_test(tc, test_seal_to_pcrs);
     suite_add_tcase(s, tc);
     TCase *pure = tcase_create("mapping");
     tcase_add_test(pure, test_tcti_choice);

@@ -1,0 +1,227 @@
+/*
+ * seal.c: a secret sealed to this TPM, and optionally to the present
+ * values of some SHA-256 PCRs (tpm.h, tpm_seal / tpm_unseal).
+ *
+ * The secret becomes a keyed-hash object under the owner hierarchy's
+ * storage primary key (the TCG's ECC P-256 SRK template, made again from
+ * the TPM's owner seed on each use, so nothing stays loaded). Another TPM
+ * has another seed: it cannot load the object. A PCR-bound object has only
+ * a PolicyPCR policy (no user authorization): it unseals while the PCRs
+ * hold the values they held at sealing. Objects are noDA, so failures never
+ * count toward the TPM's dictionary-attack lockout. The secret crosses the
+ * bus encrypted both ways (sessions salted with the primary key, AES-128-CFB
+ * parameter encryption).
+ *
+ * Blob: "CTSEAL01", u32 PCR mask (big-endian), TPM2B_PUBLIC, TPM2B_PRIVATE
+ * (tss2-mu marshaling).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <tss2/tss2_esys.h>
+#include <tss2/tss2_mu.h>
+
+#include "tpm/tpm_int.h"
+#include "util/buf.h"
+#include "util/log.h"
+#include "util/wipe.h"
+
+#define SEAL_MAGIC "CTSEAL01"
+#define SEAL_MAGIC_LEN 8
+
+static const TPMT_SYM_DEF seal_aes = {
+    .algorithm = TPM2_ALG_AES, .keyBits.aes = 128, .mode.aes = TPM2_ALG_CFB};
+
+/* The owner hierarchy's storage primary key (ECC P-256 SRK template). */
+static CK_RV
+seal_primary(struct tpm *t, ESYS_TR *out)
+{
+    TPM2B_SENSITIVE_CREATE sens = {0};
+    TPM2B_PUBLIC tmpl = {0};
+    TPM2B_DATA outside = {0};
+    TPML_PCR_SELECTION none = {0};
+    TPMT_PUBLIC *p = &tmpl.publicArea;
+    p->type = TPM2_ALG_ECC;
+    p->nameAlg = TPM2_ALG_SHA256;
+    p->objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
+                          TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH |
+                          TPMA_OBJECT_NODA | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT;
+    p->parameters.eccDetail.symmetric.algorithm = TPM2_ALG_AES;
+    p->parameters.eccDetail.symmetric.keyBits.aes = 128;
+    p->parameters.eccDetail.symmetric.mode.aes = TPM2_ALG_CFB;
+    p->parameters.eccDetail.scheme.scheme = TPM2_ALG_NULL;
+    p->parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
+    p->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
+    return tpm_rv(Esys_CreatePrimary(t->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+                                     ESYS_TR_NONE, &sens, &tmpl, &outside, &none, out, NULL, NULL,
+                                     NULL, NULL),
+                  "create the storage primary key");
+}
+
+/* A session salted with the primary key, its parameters encrypted (attrs:
+ * TPMA_SESSION_DECRYPT for a command's secret, _ENCRYPT for a response's). */
+static CK_RV
+seal_session(struct tpm *t, ESYS_TR primary, TPM2_SE type, TPMA_SESSION attrs, ESYS_TR *out)
+{
+    CK_RV rv =
+        tpm_rv(Esys_StartAuthSession(t->esys, primary, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                                     ESYS_TR_NONE, NULL, type, &seal_aes, TPM2_ALG_SHA256, out),
+               "start a session");
+    if (rv == CKR_OK)
+        rv =
+            tpm_rv(Esys_TRSess_SetAttributes(t->esys, *out, attrs, 0xFF), "set session attributes");
+    return rv;
+}
+
+static void
+seal_pcrs(uint32_t mask, TPML_PCR_SELECTION *sel)
+{
+    memset(sel, 0, sizeof *sel);
+    sel->count = 1;
+    sel->pcrSelections[0].hash = TPM2_ALG_SHA256;
+    sel->pcrSelections[0].sizeofSelect = 3;
+    for (int i = 0; i < 3; i++)
+        sel->pcrSelections[0].pcrSelect[i] = (uint8_t)(mask >> (8 * i));
+}
+
+/* PolicyPCR over the present values of mask's PCRs, in session s. */
+static CK_RV
+seal_policy_pcr(struct tpm *t, ESYS_TR s, uint32_t mask)
+{
+    TPML_PCR_SELECTION sel;
+    TPM2B_DIGEST now = {0}; /* empty: the TPM takes the present values */
+    seal_pcrs(mask, &sel);
+    return tpm_rv(Esys_PolicyPCR(t->esys, s, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &now, &sel),
+                  "PolicyPCR");
+}
+
+/* The policy digest of PolicyPCR over mask's present values (trial session). */
+static CK_RV
+seal_policy_digest(struct tpm *t, uint32_t mask, TPM2B_DIGEST *out)
+{
+    static const TPMT_SYM_DEF none = {.algorithm = TPM2_ALG_NULL};
+    ESYS_TR s = ESYS_TR_NONE;
+    TPM2B_DIGEST *d = NULL;
+    CK_RV rv = tpm_rv(Esys_StartAuthSession(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                                            ESYS_TR_NONE, ESYS_TR_NONE, NULL, TPM2_SE_TRIAL, &none,
+                                            TPM2_ALG_SHA256, &s),
+                      "start a trial session");
+    if (rv == CKR_OK) rv = seal_policy_pcr(t, s, mask);
+    if (rv == CKR_OK)
+        rv = tpm_rv(Esys_PolicyGetDigest(t->esys, s, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &d),
+                    "PolicyGetDigest");
+    if (rv == CKR_OK) *out = *d;
+    Esys_Free(d);
+    if (s != ESYS_TR_NONE) Esys_FlushContext(t->esys, s);
+    return rv;
+}
+
+CK_RV
+tpm_seal(struct tpm *t, const uint8_t *secret, size_t len, uint32_t pcr_mask, uint8_t **blob,
+         size_t *blen)
+{
+    TPM2B_SENSITIVE_CREATE sens = {0};
+    TPM2B_PUBLIC tmpl = {0};
+    TPM2B_DATA outside = {0};
+    TPML_PCR_SELECTION none = {0};
+    TPM2B_PRIVATE *priv = NULL;
+    TPM2B_PUBLIC *pub = NULL;
+    ESYS_TR primary = ESYS_TR_NONE, s = ESYS_TR_NONE;
+    if (len == 0 || len > sizeof sens.sensitive.data.buffer || pcr_mask > 0xFFFFFF)
+        return CKR_ARGUMENTS_BAD;
+    TPMT_PUBLIC *p = &tmpl.publicArea;
+    p->type = TPM2_ALG_KEYEDHASH;
+    p->nameAlg = TPM2_ALG_SHA256;
+    p->objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_NODA;
+    p->parameters.keyedHashDetail.scheme.scheme = TPM2_ALG_NULL;
+    CK_RV rv = CKR_OK;
+    if (pcr_mask != 0)
+        rv = seal_policy_digest(t, pcr_mask, &p->authPolicy);
+    else
+        p->objectAttributes |= TPMA_OBJECT_USERWITHAUTH;
+    memcpy(sens.sensitive.data.buffer, secret, len);
+    sens.sensitive.data.size = (UINT16)len;
+    if (rv == CKR_OK) rv = seal_primary(t, &primary);
+    if (rv == CKR_OK) rv = seal_session(t, primary, TPM2_SE_HMAC, TPMA_SESSION_DECRYPT, &s);
+    if (rv == CKR_OK) {
+        TSS2_RC rc = Esys_Create(t->esys, primary, s, ESYS_TR_NONE, ESYS_TR_NONE, &sens, &tmpl,
+                                 &outside, &none, &priv, &pub, NULL, NULL, NULL);
+        /* The session ends with a successful command (no continueSession). */
+        if (rc == TSS2_RC_SUCCESS) s = ESYS_TR_NONE;
+        rv = tpm_rv(rc, "create the sealed object");
+    }
+    wipe(&sens, sizeof sens);
+    if (rv == CKR_OK) {
+        size_t cap = SEAL_MAGIC_LEN + 4 + sizeof *pub + sizeof *priv, off = SEAL_MAGIC_LEN + 4;
+        uint8_t *b = malloc(cap);
+        rv = CKR_HOST_MEMORY;
+        if (b != NULL) {
+            memcpy(b, SEAL_MAGIC, SEAL_MAGIC_LEN);
+            store_be32(b + SEAL_MAGIC_LEN, pcr_mask);
+            rv = Tss2_MU_TPM2B_PUBLIC_Marshal(pub, b, cap, &off) == TSS2_RC_SUCCESS &&
+                         Tss2_MU_TPM2B_PRIVATE_Marshal(priv, b, cap, &off) == TSS2_RC_SUCCESS
+                     ? CKR_OK
+                     : CKR_FUNCTION_FAILED;
+            if (rv == CKR_OK) {
+                *blob = b;
+                *blen = off;
+            } else {
+                free(b);
+            }
+        }
+    }
+    Esys_Free(priv);
+    Esys_Free(pub);
+    if (s != ESYS_TR_NONE) Esys_FlushContext(t->esys, s);
+    if (primary != ESYS_TR_NONE) Esys_FlushContext(t->esys, primary);
+    return rv;
+}
+
+CK_RV
+tpm_unseal(struct tpm *t, const uint8_t *blob, size_t blen, uint8_t **secret, size_t *len)
+{
+    TPM2B_PUBLIC pub = {0};
+    TPM2B_PRIVATE priv = {0};
+    TPM2B_SENSITIVE_DATA *data = NULL;
+    ESYS_TR primary = ESYS_TR_NONE, obj = ESYS_TR_NONE, s = ESYS_TR_NONE;
+    size_t off = SEAL_MAGIC_LEN + 4;
+    if (blen < off || memcmp(blob, SEAL_MAGIC, SEAL_MAGIC_LEN) != 0 ||
+        Tss2_MU_TPM2B_PUBLIC_Unmarshal(blob, blen, &off, &pub) != TSS2_RC_SUCCESS ||
+        Tss2_MU_TPM2B_PRIVATE_Unmarshal(blob, blen, &off, &priv) != TSS2_RC_SUCCESS ||
+        off != blen) {
+        log_err("TPM: not a sealed secret");
+        return CKR_DATA_INVALID;
+    }
+    uint32_t mask = load_be32(blob + SEAL_MAGIC_LEN);
+    CK_RV rv = seal_primary(t, &primary);
+    if (rv == CKR_OK)
+        rv = tpm_rv(Esys_Load(t->esys, primary, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &priv,
+                              &pub, &obj),
+                    "load the sealed object (sealed by another TPM?)");
+    if (rv == CKR_OK)
+        rv = seal_session(t, primary, mask ? TPM2_SE_POLICY : TPM2_SE_HMAC, TPMA_SESSION_ENCRYPT,
+                          &s);
+    if (rv == CKR_OK && mask) rv = seal_policy_pcr(t, s, mask);
+    if (rv == CKR_OK) {
+        TSS2_RC rc = Esys_Unseal(t->esys, obj, s, ESYS_TR_NONE, ESYS_TR_NONE, &data);
+        /* The session ends with a successful command (no continueSession). */
+        if (rc == TSS2_RC_SUCCESS) s = ESYS_TR_NONE;
+        rv = tpm_rv(rc, mask ? "unseal (the PCRs differ from those it was sealed to?)" : "unseal");
+    }
+    if (rv == CKR_OK) {
+        if ((*secret = malloc(data->size ? data->size : 1)) == NULL) {
+            rv = CKR_HOST_MEMORY;
+        } else {
+            memcpy(*secret, data->buffer, data->size);
+            *len = data->size;
+        }
+    }
+    if (data != NULL) {
+        wipe(data, sizeof *data);
+        Esys_Free(data);
+    }
+    if (s != ESYS_TR_NONE) Esys_FlushContext(t->esys, s);
+    if (obj != ESYS_TR_NONE) Esys_FlushContext(t->esys, obj);
+    if (primary != ESYS_TR_NONE) Esys_FlushContext(t->esys, primary);
+    return rv;
+}
