@@ -19,44 +19,15 @@
 #include <string.h>
 
 #include <tss2/tss2_esys.h>
-#include <tss2/tss2_mu.h>
 
 #include "tpm/tpm_int.h"
-#include "util/buf.h"
 #include "util/log.h"
 #include "util/wipe.h"
 
 #define SEAL_MAGIC "CTSEAL01"
-#define SEAL_MAGIC_LEN 8
 
 static const TPMT_SYM_DEF seal_aes = {
     .algorithm = TPM2_ALG_AES, .keyBits.aes = 128, .mode.aes = TPM2_ALG_CFB};
-
-/* The owner hierarchy's storage primary key (ECC P-256 SRK template). */
-static CK_RV
-seal_primary(struct tpm *t, ESYS_TR *out)
-{
-    TPM2B_SENSITIVE_CREATE sens = {0};
-    TPM2B_PUBLIC tmpl = {0};
-    TPM2B_DATA outside = {0};
-    TPML_PCR_SELECTION none = {0};
-    TPMT_PUBLIC *p = &tmpl.publicArea;
-    p->type = TPM2_ALG_ECC;
-    p->nameAlg = TPM2_ALG_SHA256;
-    p->objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
-                          TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH |
-                          TPMA_OBJECT_NODA | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT;
-    p->parameters.eccDetail.symmetric.algorithm = TPM2_ALG_AES;
-    p->parameters.eccDetail.symmetric.keyBits.aes = 128;
-    p->parameters.eccDetail.symmetric.mode.aes = TPM2_ALG_CFB;
-    p->parameters.eccDetail.scheme.scheme = TPM2_ALG_NULL;
-    p->parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
-    p->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
-    return tpm_rv(Esys_CreatePrimary(t->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-                                     ESYS_TR_NONE, &sens, &tmpl, &outside, &none, out, NULL, NULL,
-                                     NULL, NULL),
-                  "create the storage primary key");
-}
 
 /* A session salted with the primary key, its parameters encrypted (attrs:
  * TPMA_SESSION_DECRYPT for a command's secret, _ENCRYPT for a response's). */
@@ -141,7 +112,7 @@ tpm_seal(struct tpm *t, const uint8_t *secret, size_t len, uint32_t pcr_mask, ui
         p->objectAttributes |= TPMA_OBJECT_USERWITHAUTH;
     memcpy(sens.sensitive.data.buffer, secret, len);
     sens.sensitive.data.size = (UINT16)len;
-    if (rv == CKR_OK) rv = seal_primary(t, &primary);
+    if (rv == CKR_OK) rv = tpm_primary(t, &primary);
     if (rv == CKR_OK) rv = seal_session(t, primary, TPM2_SE_HMAC, TPMA_SESSION_DECRYPT, &s);
     if (rv == CKR_OK) {
         TSS2_RC rc = Esys_Create(t->esys, primary, s, ESYS_TR_NONE, ESYS_TR_NONE, &sens, &tmpl,
@@ -151,25 +122,7 @@ tpm_seal(struct tpm *t, const uint8_t *secret, size_t len, uint32_t pcr_mask, ui
         rv = tpm_rv(rc, "create the sealed object");
     }
     wipe(&sens, sizeof sens);
-    if (rv == CKR_OK) {
-        size_t cap = SEAL_MAGIC_LEN + 4 + sizeof *pub + sizeof *priv, off = SEAL_MAGIC_LEN + 4;
-        uint8_t *b = malloc(cap);
-        rv = CKR_HOST_MEMORY;
-        if (b != NULL) {
-            memcpy(b, SEAL_MAGIC, SEAL_MAGIC_LEN);
-            store_be32(b + SEAL_MAGIC_LEN, pcr_mask);
-            rv = Tss2_MU_TPM2B_PUBLIC_Marshal(pub, b, cap, &off) == TSS2_RC_SUCCESS &&
-                         Tss2_MU_TPM2B_PRIVATE_Marshal(priv, b, cap, &off) == TSS2_RC_SUCCESS
-                     ? CKR_OK
-                     : CKR_FUNCTION_FAILED;
-            if (rv == CKR_OK) {
-                *blob = b;
-                *blen = off;
-            } else {
-                free(b);
-            }
-        }
-    }
+    if (rv == CKR_OK) rv = tpm_blob_pack(SEAL_MAGIC, pcr_mask, pub, priv, blob, blen);
     Esys_Free(priv);
     Esys_Free(pub);
     if (s != ESYS_TR_NONE) Esys_FlushContext(t->esys, s);
@@ -184,16 +137,12 @@ tpm_unseal(struct tpm *t, const uint8_t *blob, size_t blen, uint8_t **secret, si
     TPM2B_PRIVATE priv = {0};
     TPM2B_SENSITIVE_DATA *data = NULL;
     ESYS_TR primary = ESYS_TR_NONE, obj = ESYS_TR_NONE, s = ESYS_TR_NONE;
-    size_t off = SEAL_MAGIC_LEN + 4;
-    if (blen < off || memcmp(blob, SEAL_MAGIC, SEAL_MAGIC_LEN) != 0 ||
-        Tss2_MU_TPM2B_PUBLIC_Unmarshal(blob, blen, &off, &pub) != TSS2_RC_SUCCESS ||
-        Tss2_MU_TPM2B_PRIVATE_Unmarshal(blob, blen, &off, &priv) != TSS2_RC_SUCCESS ||
-        off != blen) {
+    uint32_t mask;
+    if (tpm_blob_unpack(SEAL_MAGIC, blob, blen, &mask, &pub, &priv) != CKR_OK) {
         log_err("TPM: not a sealed secret");
         return CKR_DATA_INVALID;
     }
-    uint32_t mask = load_be32(blob + SEAL_MAGIC_LEN);
-    CK_RV rv = seal_primary(t, &primary);
+    CK_RV rv = tpm_primary(t, &primary);
     if (rv == CKR_OK)
         rv = tpm_rv(Esys_Load(t->esys, primary, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &priv,
                               &pub, &obj),

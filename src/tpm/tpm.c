@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <tss2/tss2_mu.h>
+
 #include "tpm/tpm_int.h"
+#include "util/buf.h"
 #include "util/log.h"
 
 const char *
@@ -111,5 +114,65 @@ tpm_caps_get(struct tpm *t, struct tpm_caps *out)
     Esys_Free(d);
     out->rsa2048 = tpm_rsa_ok(t, 2048);
     out->rsa3072 = tpm_rsa_ok(t, 3072);
+    return CKR_OK;
+}
+
+/* The owner hierarchy's storage primary key (ECC P-256 SRK template). */
+CK_RV
+tpm_primary(struct tpm *t, ESYS_TR *out)
+{
+    TPM2B_SENSITIVE_CREATE sens = {0};
+    TPM2B_PUBLIC tmpl = {0};
+    TPM2B_DATA outside = {0};
+    TPML_PCR_SELECTION none = {0};
+    TPMT_PUBLIC *p = &tmpl.publicArea;
+    p->type = TPM2_ALG_ECC;
+    p->nameAlg = TPM2_ALG_SHA256;
+    p->objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
+                          TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH |
+                          TPMA_OBJECT_NODA | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT;
+    p->parameters.eccDetail.symmetric.algorithm = TPM2_ALG_AES;
+    p->parameters.eccDetail.symmetric.keyBits.aes = 128;
+    p->parameters.eccDetail.symmetric.mode.aes = TPM2_ALG_CFB;
+    p->parameters.eccDetail.scheme.scheme = TPM2_ALG_NULL;
+    p->parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
+    p->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
+    return tpm_rv(Esys_CreatePrimary(t->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+                                     ESYS_TR_NONE, &sens, &tmpl, &outside, &none, out, NULL, NULL,
+                                     NULL, NULL),
+                  "create the storage primary key");
+}
+
+CK_RV
+tpm_blob_pack(const char magic[TPM_MAGIC_LEN], uint32_t extra, const TPM2B_PUBLIC *pub,
+              const TPM2B_PRIVATE *priv, uint8_t **blob, size_t *blen)
+{
+    size_t cap = TPM_MAGIC_LEN + 4 + sizeof *pub + sizeof *priv, off = TPM_MAGIC_LEN + 4;
+    uint8_t *b = malloc(cap);
+    if (b == NULL) return CKR_HOST_MEMORY;
+    memcpy(b, magic, TPM_MAGIC_LEN);
+    store_be32(b + TPM_MAGIC_LEN, extra);
+    if (Tss2_MU_TPM2B_PUBLIC_Marshal(pub, b, cap, &off) != TSS2_RC_SUCCESS ||
+        Tss2_MU_TPM2B_PRIVATE_Marshal(priv, b, cap, &off) != TSS2_RC_SUCCESS) {
+        free(b);
+        return CKR_FUNCTION_FAILED;
+    }
+    *blob = b;
+    *blen = off;
+    return CKR_OK;
+}
+
+CK_RV
+tpm_blob_unpack(const char magic[TPM_MAGIC_LEN], const uint8_t *blob, size_t blen, uint32_t *extra,
+                TPM2B_PUBLIC *pub, TPM2B_PRIVATE *priv)
+{
+    size_t off = TPM_MAGIC_LEN + 4;
+    memset(pub, 0, sizeof *pub);
+    memset(priv, 0, sizeof *priv);
+    if (blen < off || memcmp(blob, magic, TPM_MAGIC_LEN) != 0 ||
+        Tss2_MU_TPM2B_PUBLIC_Unmarshal(blob, blen, &off, pub) != TSS2_RC_SUCCESS ||
+        Tss2_MU_TPM2B_PRIVATE_Unmarshal(blob, blen, &off, priv) != TSS2_RC_SUCCESS || off != blen)
+        return CKR_DATA_INVALID;
+    *extra = load_be32(blob + TPM_MAGIC_LEN);
     return CKR_OK;
 }

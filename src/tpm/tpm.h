@@ -62,6 +62,21 @@ CK_RV tpm_seal(struct tpm *t, const uint8_t *secret, size_t len, uint32_t pcr_ma
  * sealed it or the PCRs changed; CKR_HOST_MEMORY; tpm_rv()'s answers. */
 CK_RV tpm_unseal(struct tpm *t, const uint8_t *blob, size_t blen, uint8_t **secret, size_t *len);
 
+/* An ECDSA key of bits (256: P-256, 384: P-384) made inside the TPM: *blob
+ * (heap, free()) holds its public part and its private part wrapped by
+ * the TPM (key.c), point its public point (uncompressed). CKR_OK;
+ * CKR_CURVE_NOT_SUPPORTED; CKR_HOST_MEMORY; tpm_rv()'s answers. */
+#define TPM_EC_POINT_MAX 97
+CK_RV tpm_key_create_ec(struct tpm *t, unsigned bits, uint8_t **blob, size_t *blen,
+                        uint8_t point[TPM_EC_POINT_MAX], size_t *plen);
+/* ECDSA over digest (20, 32, 48 or 64 bytes: the hash is told by the
+ * length) with the key in blob; sig receives r || s (each the field's
+ * size). *siglen: sig's size in, the signature's out. CKR_OK;
+ * CKR_BUFFER_TOO_SMALL; CKR_DATA_LEN_RANGE; CKR_KEY_HANDLE_INVALID (not a
+ * key blob); tpm_rv()'s answers. */
+CK_RV tpm_key_sign_ecdsa(struct tpm *t, const uint8_t *blob, size_t blen, const uint8_t *digest,
+                         size_t dlen, uint8_t *sig, size_t *siglen);
+
 /* The one mapping of TSS2 return codes (tpm_rv.c); what names the
  * operation for the log line. TSS2_RC_SUCCESS is CKR_OK and logs nothing.
  *   connection and TCTI failures          CKR_DEVICE_ERROR

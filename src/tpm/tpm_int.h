@@ -14,4 +14,18 @@ struct tpm {
     ESYS_CONTEXT *esys;
 };
 
+/* The owner hierarchy's storage primary key (the TCG's ECC P-256 SRK
+ * template: the same key each time on one TPM, another on another TPM).
+ * The caller flushes it. */
+CK_RV tpm_primary(struct tpm *t, ESYS_TR *out);
+
+/* Blobs of objects made under the primary: an 8-byte magic, a u32 of the
+ * caller's, TPM2B_PUBLIC and TPM2B_PRIVATE (tss2-mu). pack: *blob heap,
+ * free(); unpack: CKR_DATA_INVALID when it is not such a blob. */
+#define TPM_MAGIC_LEN 8
+CK_RV tpm_blob_pack(const char magic[TPM_MAGIC_LEN], uint32_t extra, const TPM2B_PUBLIC *pub,
+                    const TPM2B_PRIVATE *priv, uint8_t **blob, size_t *blen);
+CK_RV tpm_blob_unpack(const char magic[TPM_MAGIC_LEN], const uint8_t *blob, size_t blen,
+                      uint32_t *extra, TPM2B_PUBLIC *pub, TPM2B_PRIVATE *priv);
+
 #endif

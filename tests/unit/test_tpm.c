@@ -6,6 +6,11 @@
  * tpm2-tools), and the one mapping of TSS2 return codes.
  */
 #include <check.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -176,6 +181,86 @@ START_TEST(test_seal_to_pcrs)
 }
 END_TEST
 
+/* OpenSSL's verdict on r || s over digest, for the public point. */
+static bool
+ossl_ecdsa_ok(const char *group, const uint8_t *point, size_t plen, const uint8_t *digest,
+              size_t dlen, const uint8_t *sig, size_t slen)
+{
+    OSSL_PARAM p[] = {OSSL_PARAM_construct_utf8_string("group", (char *)group, 0),
+                      OSSL_PARAM_construct_octet_string("pub", (void *)point, plen),
+                      OSSL_PARAM_construct_end()};
+    EVP_PKEY *k = NULL;
+    EVP_PKEY_CTX *fc = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    ck_assert(EVP_PKEY_fromdata_init(fc) == 1 &&
+              EVP_PKEY_fromdata(fc, &k, EVP_PKEY_PUBLIC_KEY, p) == 1);
+    EVP_PKEY_CTX_free(fc);
+    ECDSA_SIG *es = ECDSA_SIG_new();
+    ECDSA_SIG_set0(es, BN_bin2bn(sig, (int)slen / 2, NULL),
+                   BN_bin2bn(sig + slen / 2, (int)slen / 2, NULL));
+    unsigned char *der = NULL;
+    int derlen = i2d_ECDSA_SIG(es, &der);
+    EVP_PKEY_CTX *vc = EVP_PKEY_CTX_new(k, NULL);
+    bool ok = EVP_PKEY_verify_init(vc) == 1 &&
+              EVP_PKEY_verify(vc, der, (size_t)derlen, digest, dlen) == 1;
+    EVP_PKEY_CTX_free(vc);
+    OPENSSL_free(der);
+    ECDSA_SIG_free(es);
+    EVP_PKEY_free(k);
+    return ok;
+}
+
+START_TEST(test_keys_made_and_used_in_the_tpm)
+{
+    enum { NKEYS = 40 };
+    struct tpm *t = NULL;
+    uint8_t *blob[NKEYS] = {0}, point[NKEYS][TPM_EC_POINT_MAX], digest[48], sig[96];
+    size_t blen[NKEYS], plen[NKEYS];
+    ck_assert_rv(tpm_open(sw.tcti, &t), CKR_OK);
+    /* More keys than swtpm has object slots (3), on a direct connection:
+     * each use loads and flushes. */
+    for (int i = 0; i < NKEYS; i++)
+        ck_assert_rv(tpm_key_create_ec(t, 256, &blob[i], &blen[i], point[i], &plen[i]), CKR_OK);
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < NKEYS; i++) {
+            size_t n = sizeof sig;
+            memset(digest, i + round, 32);
+            ck_assert_rv(tpm_key_sign_ecdsa(t, blob[i], blen[i], digest, 32, sig, &n), CKR_OK);
+            ck_assert_uint_eq(n, 64);
+            ck_assert(ossl_ecdsa_ok("P-256", point[i], plen[i], digest, 32, sig, n));
+            /* Not another key's signature. */
+            ck_assert(!ossl_ecdsa_ok("P-256", point[(i + 1) % NKEYS], plen[0], digest, 32, sig, n));
+        }
+    /* The private part in the blob is wrapped by the TPM: the blob is not
+     * a key OpenSSL or anyone else can use without this TPM. */
+    struct swtpm other;
+    ck_assert_int_eq(swtpm_start(&other), 0);
+    struct tpm *t2 = NULL;
+    ck_assert_rv(tpm_open(other.tcti, &t2), CKR_OK);
+    size_t n = sizeof sig;
+    int saved = quiet_begin();
+    ck_assert_rv(tpm_key_sign_ecdsa(t2, blob[0], blen[0], digest, 32, sig, &n), CKR_DEVICE_ERROR);
+    quiet_end(saved);
+    tpm_close(t2);
+    swtpm_stop(&other);
+    /* P-384 with a SHA-384 digest; a digest of no hash's length. */
+    uint8_t *b384 = NULL, p384[TPM_EC_POINT_MAX];
+    size_t bl384, pl384;
+    ck_assert_rv(tpm_key_create_ec(t, 384, &b384, &bl384, p384, &pl384), CKR_OK);
+    n = sizeof sig;
+    memset(digest, 7, 48);
+    ck_assert_rv(tpm_key_sign_ecdsa(t, b384, bl384, digest, 48, sig, &n), CKR_OK);
+    ck_assert_uint_eq(n, 96);
+    ck_assert(ossl_ecdsa_ok("P-384", p384, pl384, digest, 48, sig, n));
+    n = sizeof sig;
+    ck_assert_rv(tpm_key_sign_ecdsa(t, b384, bl384, digest, 33, sig, &n), CKR_DATA_LEN_RANGE);
+    ck_assert_rv(tpm_key_create_ec(t, 521, &b384, &bl384, p384, &pl384), CKR_CURVE_NOT_SUPPORTED);
+    free(b384);
+    for (int i = 0; i < NKEYS; i++)
+        free(blob[i]);
+    tpm_close(t);
+}
+END_TEST
+
 START_TEST(test_tcti_choice)
 {
     struct conf c;
@@ -225,6 +310,7 @@ main(void)
     tcase_add_test(tc, test_unreachable_and_bad_tcti);
     tcase_add_test(tc, test_seal_to_this_tpm);
     tcase_add_test(tc, test_seal_to_pcrs);
+    tcase_add_test(tc, test_keys_made_and_used_in_the_tpm);
     suite_add_tcase(s, tc);
     TCase *pure = tcase_create("mapping");
     tcase_add_test(pure, test_tcti_choice);
