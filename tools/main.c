@@ -52,9 +52,7 @@ struct main_cmd {
 
 static const struct main_cmd main_cmds[] = {
     {"init", cmd_init_run},           {"list", cmd_list_run}, {"set", cmd_set_run},
-    {"azure-sas", cmd_azure_sas_run},
-    {"jwt", cmd_jwt_run},
-    {"aws-sigv4", cmd_aws_sigv4_run},
+    {"azure-sas", cmd_azure_sas_run}, {"jwt", cmd_jwt_run},   {"aws-sigv4", cmd_aws_sigv4_run},
 };
 
 int

@@ -147,33 +147,6 @@ file_seq_put(struct store_backend *b, uint64_t next)
     return file_write_atomic(b->root, "next_slot", v, sizeof v);
 }
 
-/* root/listgen: the token list's generation, the value and its complement. */
-static CK_RV
-file_list_gen_get(struct store_backend *b, uint64_t *gen)
-{
-    uint8_t *p = NULL;
-    size_t n = 0;
-    CK_RV rv = file_read(b->root, "listgen", 16, &p, &n);
-    *gen = 0;
-    if (rv == CKR_OBJECT_HANDLE_INVALID) return CKR_OK;
-    if (rv == CKR_OK && (n != 16 || load_be64(p) != ~load_be64(p + 8))) {
-        log_err("%s/listgen: malformed", b->root);
-        rv = CKR_DEVICE_ERROR;
-    }
-    if (rv == CKR_OK) *gen = load_be64(p);
-    wipe_free(p, n);
-    return rv;
-}
-
-static CK_RV
-file_list_gen_put(struct store_backend *b, uint64_t gen)
-{
-    uint8_t v[16];
-    store_be64(v, gen);
-    store_be64(v + 8, ~gen);
-    return file_write_cached(b->root, "listgen", v, sizeof v);
-}
-
 static CK_RV
 file_tok_list(struct store_backend *b, struct store_tok_name **names, size_t *n)
 {
@@ -309,6 +282,31 @@ file_gen_encode_put(const char *dir, uint64_t gen)
     uint8_t v[FILE_GEN_LEN];
     file_gen_encode(v, gen);
     return file_write_atomic(dir, "gen", v, sizeof v);
+}
+
+/* root/listgen: the token list's generation, in the gen file's format. */
+static CK_RV
+file_list_gen_get(struct store_backend *b, uint64_t *gen)
+{
+    uint8_t *p = NULL;
+    size_t n = 0;
+    CK_RV rv = file_read(b->root, "listgen", FILE_GEN_LEN, &p, &n);
+    *gen = 0;
+    if (rv == CKR_OBJECT_HANDLE_INVALID) return CKR_OK;
+    if (rv == CKR_OK && !file_gen_decode(p, n, gen)) {
+        log_err("%s/listgen: malformed", b->root);
+        rv = CKR_DEVICE_ERROR;
+    }
+    wipe_free(p, n);
+    return rv;
+}
+
+static CK_RV
+file_list_gen_put(struct store_backend *b, uint64_t gen)
+{
+    uint8_t v[FILE_GEN_LEN];
+    file_gen_encode(v, gen);
+    return file_write_cached(b->root, "listgen", v, sizeof v);
 }
 
 /* Fill a fresh token directory: objects/, lock, header, gen. */
