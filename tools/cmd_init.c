@@ -1,4 +1,5 @@
-/* cmd_init.c: credtoken init --label L [--so-pin-file F] [--pin-file F] */
+/* cmd_init.c: credtoken init --label L [--so-pin-file F] [--pin-file F]
+ *            [--seal tpm [--pcrs sha256:N,...] [--no-pin]] */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,27 +14,64 @@
 
 static const char init_usage[] =
     "usage: credtoken [--module PATH] init --label LABEL [--so-pin-file FILE] [--pin-file FILE]\n"
+    "                 [--seal tpm [--pcrs sha256:N[,N...]] [--no-pin]]\n"
     "\n"
     "Initialize the free (uninitialized) token with LABEL (at most 32 bytes).\n"
     "The SO PIN is the first line of --so-pin-file, or is asked for on the terminal.\n"
-    "With --pin-file, the user PIN is set too.\n";
+    "With --pin-file, the user PIN is set too.\n"
+    "\n"
+    "--seal tpm   seal the token's key to this device's TPM: a copy of the store\n"
+    "             opens nowhere else (credtoken's module only).\n"
+    "--pcrs SPEC  also bind it to the present values of these SHA-256 PCRs, e.g.\n"
+    "             sha256:0,7: a changed boot state then refuses to open it.\n"
+    "--no-pin     no user PIN: the TPM alone opens the token (unattended devices;\n"
+    "             see the README for the trade-offs). Not with --pin-file.\n";
 
 struct init_args {
     const char *label;
     const char *so_pin_file;
     const char *pin_file;
     CK_UTF8CHAR padded[TOKEN_LABEL_LEN];
+    int seal;           /* --seal tpm */
+    int no_pin;         /* --no-pin */
+    unsigned long pcrs; /* --pcrs: bit i is SHA-256 PCR i */
 };
+
+/* "sha256:0,7" into a PCR mask. 0, or -1 after reporting why. */
+static int
+init_parse_pcrs(const char *spec, unsigned long *mask)
+{
+    static const char bank[] = "sha256:";
+    const char *p = spec;
+    *mask = 0;
+    if (strncmp(p, bank, sizeof bank - 1) != 0) {
+        report_error("init: --pcrs must be sha256:N[,N...] (only the SHA-256 bank), not \"%s\"",
+                     spec);
+        return -1;
+    }
+    p += sizeof bank - 1;
+    for (;;) {
+        char *end;
+        if (*p < '0' || *p > '9') break;
+        unsigned long n = strtoul(p, &end, 10);
+        if (n > 23) break;
+        *mask |= 1UL << n;
+        p = end;
+        if (*p == '\0') return 0;
+        if (*p++ != ',') break;
+    }
+    report_error("init: --pcrs \"%s\": PCRs are numbers 0 to 23, separated by commas", spec);
+    return -1;
+}
 
 static int
 init_parse(struct init_args *a, int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"label", required_argument, NULL, 'l'},
-        {"so-pin-file", required_argument, NULL, 's'},
-        {"pin-file", required_argument, NULL, 'p'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"label", required_argument, NULL, 'l'},    {"so-pin-file", required_argument, NULL, 's'},
+        {"pin-file", required_argument, NULL, 'p'}, {"seal", required_argument, NULL, 'S'},
+        {"pcrs", required_argument, NULL, 'P'},     {"no-pin", no_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     int c;
 
@@ -51,6 +89,19 @@ init_parse(struct init_args *a, int argc, char **argv)
         case 'p':
             a->pin_file = optarg;
             break;
+        case 'S':
+            if (strcmp(optarg, "tpm") != 0) {
+                report_error("init: --seal takes \"tpm\", not \"%s\"", optarg);
+                return REPORT_EXIT_USAGE;
+            }
+            a->seal = 1;
+            break;
+        case 'P':
+            if (init_parse_pcrs(optarg, &a->pcrs) != 0) return REPORT_EXIT_USAGE;
+            break;
+        case 'n':
+            a->no_pin = 1;
+            break;
         case 'h':
             fputs(init_usage, stdout);
             return REPORT_EXIT_OK;
@@ -64,6 +115,14 @@ init_parse(struct init_args *a, int argc, char **argv)
     }
     if (a->label == NULL) {
         report_error("init: --label is required");
+        return REPORT_EXIT_USAGE;
+    }
+    if (!a->seal && (a->pcrs != 0 || a->no_pin)) {
+        report_error("init: --pcrs and --no-pin need --seal tpm");
+        return REPORT_EXIT_USAGE;
+    }
+    if (a->no_pin && a->pin_file != NULL) {
+        report_error("init: --no-pin and --pin-file exclude each other");
         return REPORT_EXIT_USAGE;
     }
     if (token_label_pad(a->label, a->padded) != 0 ||
@@ -193,8 +252,21 @@ init_token(const struct module *m, const struct init_args *a, CK_SLOT_ID slot, s
     CK_RV rv;
 
     memcpy(label, a->padded, sizeof(label));
-    rv = m->C_InitToken(slot, so->buf, so->len, label);
+    if (a->seal) {
+        if (m->tokens == NULL) {
+            report_error("--seal: this module cannot seal tokens (it is not credtoken's)");
+            return -1;
+        }
+        CK_FLAGS flags = CT_TOKEN_SEAL_TPM | (a->no_pin ? CT_TOKEN_NO_PIN : 0);
+        rv = m->tokens->CT_InitToken(slot, so->buf, so->len, label, flags, a->pcrs);
+        if (rv == CKR_DEVICE_ERROR)
+            report_rv(rv, "cannot seal the token to the TPM (is one reachable? CREDTOKEN_TCTI or "
+                          "tpm_tcti in the configuration names it)");
+    } else {
+        rv = m->C_InitToken(slot, so->buf, so->len, label);
+    }
     if (rv == CKR_OK) return 0;
+    if (rv == CKR_DEVICE_ERROR && a->seal) return -1;
     if (rv == CKR_ARGUMENTS_BAD)
         /* Label and PIN lengths were checked: the module's other reason. */
         report_rv(rv, "C_InitToken (slot %lu): the label \"%s\" is already in use or invalid",
@@ -232,7 +304,8 @@ cmd_init_run(const char *module_path, int argc, char **argv)
     if (init_token(&m, &a, slot, &so) != 0) goto out;
     if (init_find_new(&m, &a, &slot) != 0) goto out;
     if (a.pin_file != NULL && init_user_pin(&m, &a, slot, &so, &user) != 0) goto out;
-    printf("initialized token \"%s\" in slot %lu\n", a.label, (unsigned long)slot);
+    printf("initialized token \"%s\" in slot %lu%s\n", a.label, (unsigned long)slot,
+           a.seal ? (a.no_pin ? ", sealed to the TPM, no user PIN" : ", sealed to the TPM") : "");
     status = REPORT_EXIT_OK;
 out:
     pin_wipe(&so);

@@ -61,6 +61,11 @@ module_get_list(struct module *m)
     if (get_iface != NULL && get_iface(vendor, NULL, &vi, 0) == CKR_OK && vi != NULL &&
         vi->pFunctionList != NULL && ((const CK_VERSION *)vi->pFunctionList)->major == 1)
         m->credsets = vi->pFunctionList;
+    static CK_UTF8CHAR tokens[] = CT_TOKENS_INTERFACE;
+    vi = NULL;
+    if (get_iface != NULL && get_iface(tokens, NULL, &vi, 0) == CKR_OK && vi != NULL &&
+        vi->pFunctionList != NULL && ((const CK_VERSION *)vi->pFunctionList)->major == 1)
+        m->tokens = vi->pFunctionList;
     if (get_iface != NULL && get_iface(module_iface_name, NULL, &iface, 0) == CKR_OK &&
         iface != NULL && iface->pFunctionList != NULL) {
         const CK_VERSION *v = iface->pFunctionList; /* every list starts with its version */

@@ -11,6 +11,7 @@
 
 #include <credtoken/credsets.h>
 #include <credtoken/pkcs11.h>
+#include <credtoken/tokens.h>
 
 /* The functions the tool calls; X(Name) stands for C_Name. */
 #define MODULE_FUNCS(X)                                                                            \
@@ -39,6 +40,7 @@ struct module {
     CK_BBOOL initialized; /* C_Initialize succeeded: module_unload finalizes */
     /* credtoken's vendor interface, NULL for other modules. */
     const CT_CREDSETS_FUNCTION_LIST *credsets;
+    const CT_TOKENS_FUNCTION_LIST *tokens;
 #define MODULE_FIELD(name) CK_C_##name C_##name;
     MODULE_FUNCS(MODULE_FIELD)
 #undef MODULE_FIELD

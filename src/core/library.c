@@ -189,6 +189,14 @@ CK_RV
 library_init_token_inlock(struct library *lib, struct token *tok, const CK_UTF8CHAR *pin,
                           CK_ULONG len, const CK_UTF8CHAR label[32])
 {
+    return library_init_token_sealed_inlock(lib, tok, pin, len, label, NULL);
+}
+
+CK_RV
+library_init_token_sealed_inlock(struct library *lib, struct token *tok, const CK_UTF8CHAR *pin,
+                                 CK_ULONG len, const CK_UTF8CHAR label[32],
+                                 const struct store_seal *seal)
+{
     CK_ULONG ro, rw;
     library_session_count(lib, tok, &ro, &rw);
     if (ro + rw > 0) return CKR_SESSION_EXISTS;
@@ -204,6 +212,11 @@ library_init_token_inlock(struct library *lib, struct token *tok, const CK_UTF8C
         log_err("C_InitToken: another token already has the label '%.32s'", (const char *)label);
         return CKR_ARGUMENTS_BAD;
     }
+    if (tok->st != NULL && seal != NULL) {
+        log_err("a token's sealing is chosen when it is created: slot %lu has a token already",
+                (unsigned long)id);
+        return CKR_ARGUMENTS_BAD;
+    }
     if (tok->st != NULL) {
         rv = store_tok_reinit(tok->st, pin, len, (const char *)label);
         if (rv != CKR_OK) return rv;
@@ -217,7 +230,9 @@ library_init_token_inlock(struct library *lib, struct token *tok, const CK_UTF8C
         return CKR_OK;
     }
     struct store_tok *st;
-    rv = store_tok_create(lib->store, (const char *)label, pin, len, &st);
+    rv = seal != NULL
+             ? store_tok_create_sealed(lib->store, (const char *)label, pin, len, seal, &st)
+             : store_tok_create(lib->store, (const char *)label, pin, len, &st);
     if (rv != CKR_OK) return rv;
     return library_refresh_inlock(lib);
 }

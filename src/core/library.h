@@ -57,6 +57,14 @@ struct token *library_token(const struct library *lib, CK_SLOT_ID id);
  * CKR_DEVICE_ERROR, CKR_HOST_MEMORY. */
 CK_RV library_init_token_inlock(struct library *lib, struct token *tok, const CK_UTF8CHAR *pin,
                                 CK_ULONG len, const CK_UTF8CHAR label[32]);
+/* The same, the new token sealed to the TPM as seal says (store.h,
+ * store_tok_create_sealed); seal NULL is library_init_token_inlock().
+ * A token exists already: CKR_ARGUMENTS_BAD (sealing is chosen at
+ * creation). Also the TPM's answers. */
+struct store_seal;
+CK_RV library_init_token_sealed_inlock(struct library *lib, struct token *tok,
+                                       const CK_UTF8CHAR *pin, CK_ULONG len,
+                                       const CK_UTF8CHAR label[32], const struct store_seal *seal);
 
 /* Sessions. */
 CK_RV library_session_open_inlock(struct library *lib, struct token *tok, CK_FLAGS flags,

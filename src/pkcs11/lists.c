@@ -185,12 +185,14 @@ static CK_FUNCTION_LIST_3_0 list_30 = {
 
 static CK_CHAR iface_name[] = "PKCS 11";
 static CK_CHAR vendor_name[] = CT_CREDSETS_INTERFACE;
+static CK_CHAR tokens_name[] = CT_TOKENS_INTERFACE;
 
 /* The standard lists first: C_GetInterface(NULL...) answers the first. */
 static CK_INTERFACE ifaces[] = {
     {iface_name, &list_30, 0},
     {iface_name, &list_240, 0},
     {vendor_name, &credsets_list, 0},
+    {tokens_name, &tokens_list, 0},
 };
 #define IFACE_COUNT (sizeof ifaces / sizeof ifaces[0])
 

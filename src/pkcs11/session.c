@@ -145,10 +145,14 @@ static CK_RV
 login(const char *fn, CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin,
       CK_ULONG ulPinLen)
 {
-    if (pPin == NULL) return CKR_ARGUMENTS_BAD; /* no protected authentication path */
+    if (pPin == NULL && ulPinLen != 0) return CKR_ARGUMENTS_BAD;
     struct gate g;
     CK_RV rv = gate_enter_session(&g, fn, hSession);
     if (rv != CKR_OK) return gate_leave(&g, rv);
+    /* A NULL PIN only through the protected authentication path: a sealed
+     * token with no user PIN (§5.6.8). */
+    if (pPin == NULL && (userType == CKU_SO || !store_tok_no_pin(g.sess->tok->st)))
+        return gate_leave(&g, CKR_ARGUMENTS_BAD);
     if (userType == CKU_CONTEXT_SPECIFIC) {
         /* §5.6.8: re-authentication for one operation on a key with
          * CKA_ALWAYS_AUTHENTICATE, after its Init. */

@@ -4,6 +4,7 @@
 #include "mech/mech.h"
 #include "pkcs11/entry.h"
 #include "pkcs11/gate.h"
+#include "pkcs11/slot.h"
 #include "util/log.h"
 #include "util/text.h"
 
@@ -132,6 +133,13 @@ CK_RV
 ct_C_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen, CK_UTF8CHAR_PTR pLabel)
 {
     /* §5.5.7 */
+    return slot_init_token(slotID, pPin, ulPinLen, pLabel, NULL);
+}
+
+CK_RV
+slot_init_token(CK_SLOT_ID slotID, const CK_UTF8CHAR *pPin, CK_ULONG ulPinLen,
+                const CK_UTF8CHAR *pLabel, const struct store_seal *seal)
+{
     if (pPin == NULL || pLabel == NULL) return CKR_ARGUMENTS_BAD;
     struct gate g;
     CK_RV rv = GATE_ENTER(&g);
@@ -152,8 +160,17 @@ ct_C_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen, CK_UT
     memset(label, ' ', sizeof label);
     for (size_t i = 0; i < sizeof label && pLabel[i] != '\0'; i++)
         label[i] = pLabel[i];
-    rv = library_init_token_inlock(g.lib, t, pPin, ulPinLen, label);
+    rv = library_init_token_sealed_inlock(g.lib, t, pPin, ulPinLen, label, seal);
     return gate_leave(&g, rv);
+}
+
+/* Whether a new PIN for who may be pin: PIN_MIN..PIN_MAX bytes, or empty
+ * for the user of a token sealed to the TPM (which then needs no PIN). */
+static bool
+new_pin_ok(const struct session *s, CK_USER_TYPE who, const CK_UTF8CHAR *pin, CK_ULONG len)
+{
+    if (len == 0) return who == CKU_USER && store_tok_sealed(s->tok->st);
+    return pin != NULL && pin_len_ok(len);
 }
 
 /* Run a PIN job's derivations without the lock (store.h). */
@@ -184,7 +201,7 @@ ct_C_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen
     if (rv != CKR_OK) return gate_leave(&g, rv);
     if (session_state(g.sess) != CKS_RW_SO_FUNCTIONS)
         rv = CKR_USER_NOT_LOGGED_IN;
-    else if (pPin == NULL || !pin_len_ok(ulPinLen))
+    else if (!new_pin_ok(g.sess, CKU_USER, pPin, ulPinLen))
         rv = CKR_PIN_LEN_RANGE;
     else
         rv = pin_job(&g, hSession, CKU_USER, true, NULL, 0, pPin, ulPinLen);
@@ -195,19 +212,24 @@ CK_RV
 ct_C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulOldLen,
             CK_UTF8CHAR_PTR pNewPin, CK_ULONG ulNewLen)
 {
-    /* §5.5.9: the SO's PIN in the R/W SO state, else the user's. */
-    if (pOldPin == NULL || pNewPin == NULL) return CKR_ARGUMENTS_BAD;
+    /* §5.5.9: the SO's PIN in the R/W SO state, else the user's. NULL
+     * PINs only on a sealed token without a user PIN (below). */
+    if ((pOldPin == NULL && ulOldLen) || (pNewPin == NULL && ulNewLen)) return CKR_ARGUMENTS_BAD;
     struct gate g;
     CK_RV rv = GATE_ENTER_SESSION(&g, hSession);
     if (rv != CKR_OK) return gate_leave(&g, rv);
     struct session *s = g.sess;
-    if (!session_is_rw(s))
+    CK_USER_TYPE who = s->tok->user == CKU_SO ? CKU_SO : CKU_USER;
+    if (pOldPin == NULL && (who == CKU_SO || !store_tok_no_pin(s->tok->st)))
+        rv = CKR_ARGUMENTS_BAD;
+    else if (pNewPin == NULL && !(who == CKU_USER && store_tok_sealed(s->tok->st)))
+        rv = CKR_ARGUMENTS_BAD;
+    else if (!session_is_rw(s))
         rv = CKR_SESSION_READ_ONLY;
-    else if (!pin_len_ok(ulNewLen))
+    else if (!new_pin_ok(s, who, pNewPin, ulNewLen))
         rv = CKR_PIN_LEN_RANGE;
     else
-        rv = pin_job(&g, hSession, s->tok->user == CKU_SO ? CKU_SO : CKU_USER, false, pOldPin,
-                     ulOldLen, pNewPin, ulNewLen);
+        rv = pin_job(&g, hSession, who, false, pOldPin, ulOldLen, pNewPin, ulNewLen);
     /* No user PIN yet: no old PIN can match (C_SetPIN may not return
      * CKR_USER_PIN_NOT_INITIALIZED). Nothing was counted. */
     if (rv == CKR_USER_PIN_NOT_INITIALIZED) rv = CKR_PIN_INCORRECT;

@@ -132,12 +132,12 @@ auth_usable(const struct store_tok *t, const struct hdr *h, enum hdr_who who)
  * changed. On CKR_OK mk holds the master key. */
 static CK_RV
 auth_check(const struct store_tok *t, struct hdr *nh, enum hdr_who who, const CK_UTF8CHAR *pin,
-           CK_ULONG pin_len, uint8_t mk[HDR_KEY_LEN], bool *dirty)
+           CK_ULONG pin_len, const uint8_t *sealed, uint8_t mk[HDR_KEY_LEN], bool *dirty)
 {
     *dirty = false;
     CK_RV rv = auth_usable(t, nh, who);
     if (rv != CKR_OK) return rv;
-    rv = hdr_unwrap(nh, who, pin, pin_len, mk);
+    rv = hdr_unwrap(nh, who, pin, pin_len, sealed, mk);
     if (rv == CKR_PIN_INCORRECT) {
         if (nh->fails[who] < UINT32_MAX) nh->fails[who]++;
         *dirty = true;
@@ -151,11 +151,11 @@ auth_check(const struct store_tok *t, struct hdr *nh, enum hdr_who who, const CK
 /* Check a PIN under the lock and persist the count change. */
 static CK_RV
 auth_verify(struct store_tok *t, struct hdr *nh, enum hdr_who who, const CK_UTF8CHAR *pin,
-            CK_ULONG pin_len, uint8_t mk[HDR_KEY_LEN], bool locked)
+            CK_ULONG pin_len, const uint8_t *sealed, uint8_t mk[HDR_KEY_LEN], bool locked)
 {
     bool dirty;
     *nh = t->h;
-    CK_RV rv = auth_check(t, nh, who, pin, pin_len, mk, &dirty);
+    CK_RV rv = auth_check(t, nh, who, pin, pin_len, sealed, mk, &dirty);
     if (!dirty) return rv;
     CK_RV wr = auth_save_count(t, nh, locked);
     if (rv == CKR_PIN_INCORRECT) return wr == CKR_OK ? rv : wr;
@@ -164,10 +164,23 @@ auth_verify(struct store_tok *t, struct hdr *nh, enum hdr_who who, const CK_UTF8
     return rv;
 }
 
+/* The token secret of a sealed token (seal.c) into sk, *sealed pointing
+ * at it; for others *sealed is NULL. */
+static CK_RV
+auth_unseal(const char *tcti, const struct hdr *h, uint8_t sk[HDR_SEAL_LEN], const uint8_t **sealed)
+{
+    *sealed = NULL;
+    if (!(h->flags & HDR_FLAG_SEALED)) return CKR_OK;
+    CK_RV rv = store_seal_open(tcti, h, sk);
+    if (rv == CKR_OK) *sealed = sk;
+    return rv;
+}
+
 struct store_login {
     struct hdr h; /* the header the attempt was counted against */
     enum hdr_who who;
     uint8_t *page; /* receives the master key */
+    char tcti[STORE_TCTI_LEN];
 };
 
 void
@@ -188,6 +201,7 @@ store_tok_login_begin(struct store_tok *t, CK_USER_TYPE who, struct store_login 
     if ((rv = auth_who(who, &l->who)) != CKR_OK) goto out;
     if ((rv = auth_begin(t, &locked)) != CKR_OK) goto out;
     l->h = t->h;
+    store_tcti(t->s, l->tcti);
     if ((rv = auth_usable(t, &l->h, l->who)) != CKR_OK) goto out;
     *out = l;
     l = NULL;
@@ -200,8 +214,13 @@ out:
 CK_RV
 store_login_run(struct store_login *l, const CK_UTF8CHAR *pin, CK_ULONG pin_len)
 {
+    uint8_t sk[HDR_SEAL_LEN];
+    const uint8_t *sealed;
     if (pin == NULL && pin_len) return CKR_ARGUMENTS_BAD;
-    return hdr_unwrap(&l->h, l->who, pin, pin_len, l->page);
+    CK_RV rv = auth_unseal(l->tcti, &l->h, sk, &sealed);
+    if (rv == CKR_OK) rv = hdr_unwrap(&l->h, l->who, pin, pin_len, sealed, l->page);
+    wipe(sk, sizeof sk);
+    return rv;
 }
 
 /* Whether the wrap the attempt used is still the token's. */
@@ -239,6 +258,12 @@ login_end(struct store_tok *t, struct store_login *l, CK_RV run_rv, bool hold)
     struct hdr nh = t->h;
     if (nh.fails[l->who] >= t->s->conf.max_pin_failures) {
         rv = CKR_PIN_LOCKED; /* locked by other attempts meanwhile */
+        goto out;
+    }
+    if (run_rv == CKR_PIN_INCORRECT && l->who == HDR_USER && (nh.flags & HDR_FLAG_NO_PIN)) {
+        /* The user PIN is empty: anyone may log in, so a lock would only
+         * stop the device (its application gave a PIN it does not need). */
+        rv = CKR_PIN_INCORRECT;
         goto out;
     }
     if (run_rv == CKR_PIN_INCORRECT) {
@@ -307,6 +332,8 @@ struct store_pin_job {
     uint32_t iter; /* iterations for the new wrap */
     uint8_t *page; /* the master key, on its own page */
     struct hdr_pin fresh;
+    bool empty; /* the new PIN is empty */
+    char tcti[STORE_TCTI_LEN];
 };
 
 void
@@ -332,6 +359,7 @@ store_tok_pin_begin(struct store_tok *t, CK_USER_TYPE who, bool init, struct sto
     if ((rv = store_tok_begin(t)) != CKR_OK) goto out;
     locked = true;
     j->h = t->h;
+    store_tcti(t->s, j->tcti);
     rv = CKR_USER_NOT_LOGGED_IN;
     if (init && t->mk == NULL) goto out; /* re-initialized by another process */
     if (init) memcpy(j->page, t->mk, HDR_KEY_LEN);
@@ -349,14 +377,18 @@ CK_RV
 store_pin_job_run(struct store_pin_job *j, const CK_UTF8CHAR *old_pin, CK_ULONG old_len,
                   const CK_UTF8CHAR *new_pin, CK_ULONG new_len)
 {
+    uint8_t sk[HDR_SEAL_LEN];
+    const uint8_t *sealed;
     if ((old_pin == NULL && old_len) || (new_pin == NULL && new_len)) return CKR_ARGUMENTS_BAD;
-    if (!j->init) {
-        CK_RV rv = hdr_unwrap(&j->h, j->who, old_pin, old_len, j->page);
-        if (rv != CKR_OK) return rv;
-    }
+    CK_RV rv = auth_unseal(j->tcti, &j->h, sk, &sealed);
+    if (rv == CKR_OK && !j->init) rv = hdr_unwrap(&j->h, j->who, old_pin, old_len, sealed, j->page);
     struct hdr nh = j->h;
-    CK_RV rv = hdr_wrap(&nh, j->who, new_pin, new_len, j->iter, j->page);
-    if (rv == CKR_OK) j->fresh = nh.pin[j->who];
+    if (rv == CKR_OK) rv = hdr_wrap(&nh, j->who, new_pin, new_len, j->iter, sealed, j->page);
+    if (rv == CKR_OK) {
+        j->fresh = nh.pin[j->who];
+        j->empty = new_len == 0;
+    }
+    wipe(sk, sizeof sk);
     return rv;
 }
 
@@ -386,6 +418,11 @@ store_tok_pin_end(struct store_tok *t, struct store_pin_job *j, CK_RV run_rv)
     nh.pin[j->who] = j->fresh;
     nh.fails[j->who] = 0;
     if (j->init) nh.flags |= HDR_FLAG_USER_PIN;
+    /* A sealed token whose user PIN is empty needs no PIN (HDR_FLAG_NO_PIN). */
+    if (j->who == HDR_USER) {
+        nh.flags &= ~HDR_FLAG_NO_PIN;
+        if (j->empty && (nh.flags & HDR_FLAG_SEALED)) nh.flags |= HDR_FLAG_NO_PIN;
+    }
     rv = store_tok_hdr_save(t, &nh);
 out:
     if (locked) store_tok_end(t);
@@ -418,7 +455,7 @@ store_tok_set_pin(struct store_tok *t, CK_USER_TYPE who, const CK_UTF8CHAR *old_
  * seed and master key, SO PIN kept, no user PIN, counts cleared. */
 static CK_RV
 auth_hdr_reinit(const struct hdr *old, const char label[32], const CK_UTF8CHAR *so_pin,
-                CK_ULONG so_pin_len, uint32_t iter, struct hdr *nh)
+                CK_ULONG so_pin_len, uint32_t iter, const uint8_t *sealed, struct hdr *nh)
 {
     uint8_t mk[HDR_KEY_LEN];
     CK_RV rv = CKR_DEVICE_ERROR;
@@ -426,9 +463,14 @@ auth_hdr_reinit(const struct hdr *old, const char label[32], const CK_UTF8CHAR *
     nh->slot = old->slot;
     memcpy(nh->serial, old->serial, sizeof nh->serial);
     memcpy(nh->label, label, sizeof nh->label);
+    /* A sealed token stays sealed, to the same TPM and PCRs. */
+    nh->flags = old->flags & HDR_FLAG_SEALED;
+    nh->seal_pcrs = old->seal_pcrs;
+    nh->seal_len = old->seal_len;
+    memcpy(nh->seal, old->seal, old->seal_len);
     if (prim_random(nh->seed, sizeof nh->seed) != CKR_OK) goto out;
     if (prim_random(mk, sizeof mk) != CKR_OK) goto out;
-    rv = hdr_wrap(nh, HDR_SO, so_pin, so_pin_len, iter, mk);
+    rv = hdr_wrap(nh, HDR_SO, so_pin, so_pin_len, iter, sealed, mk);
 out:
     wipe(mk, sizeof mk);
     return rv;
@@ -439,14 +481,19 @@ store_tok_reinit(struct store_tok *t, const CK_UTF8CHAR *so_pin, CK_ULONG so_pin
                  const char label[32])
 {
     struct hdr nh;
-    uint8_t mk[HDR_KEY_LEN];
+    uint8_t mk[HDR_KEY_LEN], sk[HDR_SEAL_LEN];
+    const uint8_t *sealed = NULL;
+    char tcti[STORE_TCTI_LEN];
     uint32_t iter;
     uint64_t gen;
     if (label == NULL || (so_pin == NULL && so_pin_len)) return CKR_ARGUMENTS_BAD;
     CK_RV rv = store_kdf_iter(t->s, &iter);
     if (rv != CKR_OK) return rv;
+    store_tcti(t->s, tcti);
     if ((rv = store_tok_begin(t)) != CKR_OK) return rv;
-    if ((rv = auth_verify(t, &nh, HDR_SO, so_pin, so_pin_len, mk, true)) != CKR_OK) goto out;
+    if ((rv = auth_unseal(tcti, &t->h, sk, &sealed)) != CKR_OK) goto out;
+    if ((rv = auth_verify(t, &nh, HDR_SO, so_pin, so_pin_len, sealed, mk, true)) != CKR_OK)
+        goto out;
     /* Other processes stop trusting their cached index and header before
      * the first record goes (a crash midway must not leave them a listing
      * of records that no longer exist). */
@@ -454,7 +501,8 @@ store_tok_reinit(struct store_tok *t, const CK_UTF8CHAR *so_pin, CK_ULONG so_pin
     /* Records first: a crash midway leaves the old token with fewer records,
      * never a new master key next to records it cannot open. */
     if ((rv = store_tok_purge_inlock(t)) != CKR_OK) goto out;
-    if ((rv = auth_hdr_reinit(&t->h, label, so_pin, so_pin_len, iter, &nh)) != CKR_OK) goto out;
+    if ((rv = auth_hdr_reinit(&t->h, label, so_pin, so_pin_len, iter, sealed, &nh)) != CKR_OK)
+        goto out;
     if ((rv = store_tok_hdr_save(t, &nh)) != CKR_OK) goto out;
     store_tok_logout(t);
     rv = t->s->ops->gen_bump(t->bt, &gen);
@@ -462,5 +510,6 @@ store_tok_reinit(struct store_tok *t, const CK_UTF8CHAR *so_pin, CK_ULONG so_pin
 out:
     store_tok_end(t);
     wipe(mk, sizeof mk);
+    wipe(sk, sizeof sk);
     return rv;
 }

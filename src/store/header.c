@@ -1,5 +1,6 @@
 #include "store/header.h"
 
+#include <stdbool.h>
 #include <string.h>
 #include <time.h>
 
@@ -10,8 +11,11 @@
 
 #define HDR_MAGIC "CTTOKHDR"
 #define HDR_VERSION 1u
+#define HDR_VERSION_SEALED 2u
 #define HDR_PIN_LEN 84
-#define HDR_SUM_OFF (HDR_LEN - 32)
+#define HDR_SUM_OFF (HDR_LEN - 32) /* version 1 */
+#define HDR_SEAL_OFF HDR_SUM_OFF   /* version 2: the seal section */
+#define HDR_SUM_OFF2(l) (HDR_SEAL_OFF + 8 + (l))
 #define HDR_AAD_LEN 65 /* 16 label + 16 serial + 8 slot + 1 who + 4 kdf + 4 iter + 16 salt */
 
 _Static_assert(HDR_SUM_OFF == 116 + 2 * HDR_PIN_LEN, "header layout");
@@ -31,15 +35,27 @@ hdr_put_pin(struct buf *b, const struct hdr_pin *p)
     buf_put(b, p->tag, sizeof p->tag);
 }
 
+/* Whether h's seal section is well formed for its flags. */
+static bool
+hdr_seal_ok(const struct hdr *h)
+{
+    if (!(h->flags & HDR_FLAG_SEALED))
+        return h->seal_len == 0 && h->seal_pcrs == 0 && !(h->flags & HDR_FLAG_NO_PIN);
+    return h->seal_len > 0 && h->seal_len <= HDR_SEAL_MAX && h->seal_pcrs <= 0xFFFFFFu;
+}
+
 CK_RV
-hdr_encode(const struct hdr *h, uint8_t out[HDR_LEN])
+hdr_encode(const struct hdr *h, uint8_t out[HDR_MAX], size_t *len)
 {
     CK_RV rv = CKR_DEVICE_ERROR;
     struct buf b;
+    bool sealed = (h->flags & HDR_FLAG_SEALED) != 0;
+    size_t sum_off = sealed ? HDR_SUM_OFF2(h->seal_len) : HDR_SUM_OFF;
     buf_init(&b);
+    if (!hdr_seal_ok(h)) goto out;
     buf_put(&b, HDR_MAGIC, 8);
-    buf_put_u32(&b, HDR_VERSION);
-    buf_put_u32(&b, HDR_LEN);
+    buf_put_u32(&b, sealed ? HDR_VERSION_SEALED : HDR_VERSION);
+    buf_put_u32(&b, (uint32_t)(sum_off + 32));
     buf_put_u64(&b, h->slot);
     buf_put(&b, h->label, sizeof h->label);
     buf_put(&b, h->serial, sizeof h->serial);
@@ -49,13 +65,19 @@ hdr_encode(const struct hdr *h, uint8_t out[HDR_LEN])
     buf_put(&b, h->seed, sizeof h->seed);
     hdr_put_pin(&b, &h->pin[HDR_SO]);
     hdr_put_pin(&b, &h->pin[HDR_USER]);
+    if (sealed) {
+        buf_put_u32(&b, h->seal_pcrs);
+        buf_put_u32(&b, h->seal_len);
+        buf_put(&b, h->seal, h->seal_len);
+    }
     if (buf_finish(&b) != 0) {
         rv = CKR_HOST_MEMORY;
         goto out;
     }
-    if (b.len != HDR_SUM_OFF) goto out;
+    if (b.len != sum_off) goto out;
     memcpy(out, b.data, b.len);
-    if (prim_sha256(out, HDR_SUM_OFF, out + HDR_SUM_OFF) != CKR_OK) goto out;
+    if (prim_sha256(out, sum_off, out + sum_off) != CKR_OK) goto out;
+    *len = sum_off + 32;
     rv = CKR_OK;
 out:
     buf_cleanup(&b);
@@ -90,7 +112,7 @@ static const char *
 hdr_check_pin(const struct hdr_pin *p, int set)
 {
     if (!set) return hdr_is_zero(p, sizeof *p) ? NULL : "unset PIN slot is not empty";
-    if (p->kdf != HDR_KDF_PBKDF2_SHA256) return "unknown KDF";
+    if (p->kdf != HDR_KDF_PBKDF2_SHA256 && p->kdf != HDR_KDF_PBKDF2_TPM) return "unknown KDF";
     if (p->iter < HDR_ITER_MIN || p->iter > HDR_ITER_MAX) return "KDF iterations out of range";
     return NULL;
 }
@@ -104,17 +126,19 @@ hdr_check_serial(const char s[HDR_SERIAL_LEN])
     return NULL;
 }
 
-/* Parse the fields after the checksum verified. NULL or the reason. */
+/* Parse the fields after the checksum (over sum_off bytes) verified. NULL
+ * or the reason. */
 static const char *
-hdr_parse(const uint8_t *p, struct hdr *h)
+hdr_parse(const uint8_t *p, size_t sum_off, struct hdr *h)
 {
     struct rd r;
     const uint8_t *q;
-    rd_init(&r, p, HDR_SUM_OFF);
+    rd_init(&r, p, sum_off);
     q = rd_bytes(&r, 8);
     if (q == NULL || memcmp(q, HDR_MAGIC, 8) != 0) return "bad magic";
-    if (rd_u32(&r) != HDR_VERSION) return "unknown format version";
-    if (rd_u32(&r) != HDR_LEN) return "bad length field";
+    uint32_t version = rd_u32(&r);
+    if (version != HDR_VERSION && version != HDR_VERSION_SEALED) return "unknown format version";
+    if (rd_u32(&r) != sum_off + 32) return "bad length field";
     h->slot = rd_u64(&r);
     if ((q = rd_bytes(&r, sizeof h->label)) != NULL) memcpy(h->label, q, sizeof h->label);
     if ((q = rd_bytes(&r, sizeof h->serial)) != NULL) memcpy(h->serial, q, sizeof h->serial);
@@ -124,12 +148,26 @@ hdr_parse(const uint8_t *p, struct hdr *h)
     if ((q = rd_bytes(&r, sizeof h->seed)) != NULL) memcpy(h->seed, q, sizeof h->seed);
     hdr_get_pin(&r, &h->pin[HDR_SO]);
     hdr_get_pin(&r, &h->pin[HDR_USER]);
+    if (version == HDR_VERSION_SEALED) {
+        h->seal_pcrs = rd_u32(&r);
+        h->seal_len = rd_u32(&r);
+        if (h->seal_len > HDR_SEAL_MAX) return "sealed secret too long";
+        if ((q = rd_bytes(&r, h->seal_len)) != NULL) memcpy(h->seal, q, h->seal_len);
+    }
     if (!rd_ok(&r, 1)) return "truncated";
     const char *why = hdr_check_serial(h->serial);
-    if (why == NULL && (h->flags & ~(HDR_FLAG_USER_PIN | HDR_FLAG_STORE_PINS)) != 0)
-        why = "unknown flags";
+    uint32_t known = HDR_FLAG_USER_PIN | HDR_FLAG_STORE_PINS | HDR_FLAG_SEALED | HDR_FLAG_NO_PIN;
+    if (why == NULL && (h->flags & ~known) != 0) why = "unknown flags";
+    if (why == NULL &&
+        ((version == HDR_VERSION_SEALED) != ((h->flags & HDR_FLAG_SEALED) != 0) || !hdr_seal_ok(h)))
+        why = "bad seal section";
+    if (why == NULL && (h->flags & HDR_FLAG_NO_PIN) && !(h->flags & HDR_FLAG_USER_PIN))
+        why = "no-PIN token without a user PIN";
     if (why == NULL) why = hdr_check_pin(&h->pin[HDR_SO], 1);
     if (why == NULL) why = hdr_check_pin(&h->pin[HDR_USER], (h->flags & HDR_FLAG_USER_PIN) != 0);
+    uint32_t kdf = version == HDR_VERSION_SEALED ? HDR_KDF_PBKDF2_TPM : HDR_KDF_PBKDF2_SHA256;
+    for (int w = 0; why == NULL && w < 2; w++)
+        if (h->pin[w].kdf != 0 && h->pin[w].kdf != kdf) why = "KDF does not match the format";
     return why;
 }
 
@@ -140,14 +178,14 @@ hdr_decode(const uint8_t *p, size_t len, const char *where, struct hdr *h)
     uint8_t sum[32];
     struct hdr t;
     memset(&t, 0, sizeof t);
-    if (len != HDR_LEN) {
+    if (len < HDR_LEN || len > HDR_MAX) {
         why = "bad length";
-    } else if (prim_sha256(p, HDR_SUM_OFF, sum) != CKR_OK) {
+    } else if (prim_sha256(p, len - 32, sum) != CKR_OK) {
         why = "hash failure";
-    } else if (memcmp(sum, p + HDR_SUM_OFF, sizeof sum) != 0) {
+    } else if (memcmp(sum, p + len - 32, sizeof sum) != 0) {
         why = "checksum mismatch";
     } else {
-        why = hdr_parse(p, &t);
+        why = hdr_parse(p, len - 32, &t);
     }
     if (why != NULL) {
         log_err("%s: corrupt token header (%s)", where, why);
@@ -171,28 +209,44 @@ hdr_aad(const struct hdr *h, enum hdr_who who, const struct hdr_pin *p, uint8_t 
 }
 
 static CK_RV
-hdr_kek(const struct hdr_pin *p, const uint8_t *pin, size_t pinlen, uint8_t kek[32])
+hdr_kek(const struct hdr_pin *p, const uint8_t *pin, size_t pinlen, const uint8_t *sealed,
+        uint8_t kek[32])
 {
     static const uint8_t empty[1];
+    static const uint8_t info[] = {'c', 'r', 'e', 'd', 't', 'o', 'k', 'e', 'n', ' ',
+                                   't', 'p', 'm', ' ', 'p', 'i', 'n', ' ', 'v', '1'};
+    uint8_t ikm[32 + HDR_SEAL_LEN];
+    CK_RV rv = CKR_DEVICE_ERROR;
     if (pin == NULL) pin = empty;
-    if (prim_pbkdf2_sha256(pin, pinlen, p->salt, sizeof p->salt, p->iter, kek, 32) != CKR_OK)
-        return CKR_DEVICE_ERROR;
-    return CKR_OK;
+    if ((p->kdf == HDR_KDF_PBKDF2_TPM) != (sealed != NULL)) return CKR_ARGUMENTS_BAD;
+    if (prim_pbkdf2_sha256(pin, pinlen, p->salt, sizeof p->salt, p->iter, ikm, 32) != CKR_OK)
+        goto out;
+    if (sealed == NULL) {
+        memcpy(kek, ikm, 32);
+        rv = CKR_OK;
+        goto out;
+    }
+    memcpy(ikm + 32, sealed, HDR_SEAL_LEN);
+    if (prim_hkdf_sha256(ikm, sizeof ikm, info, sizeof info, kek, 32) == CKR_OK) rv = CKR_OK;
+out:
+    wipe(ikm, sizeof ikm);
+    return rv;
 }
 
 CK_RV
 hdr_wrap(struct hdr *h, enum hdr_who who, const uint8_t *pin, size_t pinlen, uint32_t iter,
-         const uint8_t mk[HDR_KEY_LEN])
+         const uint8_t *sealed, const uint8_t mk[HDR_KEY_LEN])
 {
     CK_RV rv = CKR_DEVICE_ERROR;
     uint8_t kek[32], aad[HDR_AAD_LEN];
     struct hdr_pin p;
     memset(&p, 0, sizeof p);
-    p.kdf = HDR_KDF_PBKDF2_SHA256;
+    if (((h->flags & HDR_FLAG_SEALED) != 0) != (sealed != NULL)) return CKR_ARGUMENTS_BAD;
+    p.kdf = sealed != NULL ? HDR_KDF_PBKDF2_TPM : HDR_KDF_PBKDF2_SHA256;
     p.iter = iter;
     if (prim_random(p.salt, sizeof p.salt) != CKR_OK) goto out;
     if (prim_random(p.nonce, sizeof p.nonce) != CKR_OK) goto out;
-    if ((rv = hdr_kek(&p, pin, pinlen, kek)) != CKR_OK) goto out;
+    if ((rv = hdr_kek(&p, pin, pinlen, sealed, kek)) != CKR_OK) goto out;
     hdr_aad(h, who, &p, aad);
     rv = CKR_DEVICE_ERROR;
     if (prim_gcm_seal(kek, p.nonce, aad, sizeof aad, mk, HDR_KEY_LEN, p.wrapped, p.tag) != CKR_OK)
@@ -206,11 +260,11 @@ out:
 
 CK_RV
 hdr_unwrap(const struct hdr *h, enum hdr_who who, const uint8_t *pin, size_t pinlen,
-           uint8_t mk[HDR_KEY_LEN])
+           const uint8_t *sealed, uint8_t mk[HDR_KEY_LEN])
 {
     const struct hdr_pin *p = &h->pin[who];
     uint8_t kek[32], aad[HDR_AAD_LEN];
-    CK_RV rv = hdr_kek(p, pin, pinlen, kek);
+    CK_RV rv = hdr_kek(p, pin, pinlen, sealed, kek);
     if (rv != CKR_OK) goto out;
     hdr_aad(h, who, p, aad);
     rv = prim_gcm_open(kek, p->nonce, aad, sizeof aad, p->wrapped, HDR_KEY_LEN, p->tag, mk);

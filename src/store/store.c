@@ -67,9 +67,10 @@ out:
 CK_RV
 store_tok_hdr_save(struct store_tok *t, const struct hdr *nh)
 {
-    uint8_t bytes[HDR_LEN];
-    CK_RV rv = hdr_encode(nh, bytes);
-    if (rv == CKR_OK) rv = t->s->ops->hdr_put(t->bt, bytes, sizeof bytes);
+    uint8_t bytes[HDR_MAX];
+    size_t blen = 0;
+    CK_RV rv = hdr_encode(nh, bytes, &blen);
+    if (rv == CKR_OK) rv = t->s->ops->hdr_put(t->bt, bytes, blen);
     if (rv == CKR_OK) t->h = *nh;
     return rv;
 }
@@ -501,23 +502,25 @@ store_new_serial(const struct store *s, char serial[HDR_SERIAL_LEN + 1])
     return CKR_OK;
 }
 
-/* Build the first header of a token: fresh seed and master key (into mk),
- * SO PIN set, and the user PIN when pin is not NULL. */
+/* Fill in the first header of a token (h is zeroed, or holds only its
+ * seal section): fresh seed and master key (into mk), SO PIN set, and the
+ * user PIN when pin is not NULL; sealed is the token secret of a sealed
+ * token, else NULL. */
 static CK_RV
 store_hdr_new(uint64_t slot, const char serial[HDR_SERIAL_LEN], const char label[32],
               const CK_UTF8CHAR *so_pin, CK_ULONG so_pin_len, const CK_UTF8CHAR *pin,
-              CK_ULONG pin_len, uint32_t iter, struct hdr *h, uint8_t mk[HDR_KEY_LEN])
+              CK_ULONG pin_len, uint32_t iter, const uint8_t *sealed, struct hdr *h,
+              uint8_t mk[HDR_KEY_LEN])
 {
     CK_RV rv;
-    memset(h, 0, sizeof *h);
     h->slot = slot;
     memcpy(h->label, label, sizeof h->label);
     memcpy(h->serial, serial, HDR_SERIAL_LEN);
     if (prim_random(h->seed, sizeof h->seed) != CKR_OK) return CKR_DEVICE_ERROR;
     if (prim_random(mk, HDR_KEY_LEN) != CKR_OK) return CKR_DEVICE_ERROR;
-    rv = hdr_wrap(h, HDR_SO, so_pin, so_pin_len, iter, mk);
+    rv = hdr_wrap(h, HDR_SO, so_pin, so_pin_len, iter, sealed, mk);
     if (rv == CKR_OK && pin != NULL) {
-        rv = hdr_wrap(h, HDR_USER, pin, pin_len, iter, mk);
+        rv = hdr_wrap(h, HDR_USER, pin, pin_len, iter, sealed, mk);
         h->flags |= HDR_FLAG_USER_PIN;
     }
     return rv;
@@ -573,28 +576,49 @@ store_tok_birth(struct store *s, struct store_tok *t, const uint8_t *bytes, size
 static CK_RV
 store_tok_make(struct store *s, const char label[32], const CK_UTF8CHAR *so_pin,
                CK_ULONG so_pin_len, const CK_UTF8CHAR *pin, CK_ULONG pin_len, uint32_t flags,
-               const struct store_rec_new *recs, size_t n, struct store_tok **out)
+               const struct store_seal *seal, const struct store_rec_new *recs, size_t n,
+               struct store_tok **out)
 {
+    static const CK_UTF8CHAR no_pin[1];
     char serial[HDR_SERIAL_LEN + 1];
-    uint8_t bytes[HDR_LEN], mk[HDR_KEY_LEN];
+    uint8_t bytes[HDR_MAX], mk[HDR_KEY_LEN], sk[HDR_SEAL_LEN];
+    size_t blen = 0;
     struct hdr h;
     struct store_tok *t = NULL;
     struct store_blob *v = NULL;
     uint32_t iter;
     CK_RV rv;
+    memset(&h, 0, sizeof h);
+    memset(sk, 0, sizeof sk);
     if (label == NULL || (so_pin == NULL && so_pin_len) || out == NULL) return CKR_ARGUMENTS_BAD;
+    if (seal != NULL && seal->no_pin) {
+        if (pin != NULL) return CKR_ARGUMENTS_BAD;
+        pin = no_pin;
+        pin_len = 0;
+        flags |= HDR_FLAG_NO_PIN;
+    }
     if (!s->ops->writable(s->b, NULL)) return CKR_TOKEN_WRITE_PROTECTED;
-    /* Calibrate before taking the store-wide lock: it costs a few KDF runs. */
+    /* Calibrate and seal before taking the store-wide lock: a few KDF runs
+     * and TPM commands. */
     if ((rv = store_kdf_iter(s, &iter)) != CKR_OK) return rv;
-    if (n > 0 && (v = calloc(n, sizeof *v)) == NULL) return CKR_HOST_MEMORY;
+    if (seal != NULL) {
+        char tcti[STORE_TCTI_LEN];
+        store_tcti(s, tcti);
+        if ((rv = store_seal_new(tcti, seal->pcrs, &h, sk)) != CKR_OK) return rv;
+    }
+    if (n > 0 && (v = calloc(n, sizeof *v)) == NULL) {
+        rv = CKR_HOST_MEMORY;
+        goto done;
+    }
     if ((rv = s->ops->lock(s->b, NULL)) != CKR_OK) goto done;
     /* Under the store lock: see every token, so the slot ID and serial are new. */
     if ((rv = store_scan(s)) != CKR_OK) goto out;
     if ((rv = store_reserve(s)) != CKR_OK) goto out;
     if ((rv = store_new_serial(s, serial)) != CKR_OK) goto out;
-    rv = store_hdr_new(s->next_slot, serial, label, so_pin, so_pin_len, pin, pin_len, iter, &h, mk);
+    rv = store_hdr_new(s->next_slot, serial, label, so_pin, so_pin_len, pin, pin_len, iter,
+                       seal != NULL ? sk : NULL, &h, mk);
     h.flags |= flags;
-    if (rv == CKR_OK) rv = hdr_encode(&h, bytes);
+    if (rv == CKR_OK) rv = hdr_encode(&h, bytes, &blen);
     if (rv == CKR_OK) rv = store_seal_first(&h, mk, recs, n, v);
     if (rv != CKR_OK) goto out;
     rv = CKR_HOST_MEMORY;
@@ -604,7 +628,7 @@ store_tok_make(struct store *s, const char label[32], const CK_UTF8CHAR *so_pin,
     uint64_t lg;
     bool cur;
     if ((rv = store_list_change_begin(s, &lg, &cur)) != CKR_OK) goto out;
-    rv = store_tok_birth(s, t, bytes, sizeof bytes, v, n);
+    rv = store_tok_birth(s, t, bytes, blen, v, n);
     t->seq = s->seq++;
     if (rv == CKR_OK) s->toks[s->ntok++] = t; /* next_slot exceeds every slot: order kept */
     /* A failure may come after the token appeared (its directory fsync):
@@ -634,6 +658,7 @@ out:
     free(t); /* NULL once it belongs to the store */
 done:
     wipe(mk, sizeof mk);
+    wipe(sk, sizeof sk);
     store_blobs_free(v, n);
     return rv;
 }
@@ -642,7 +667,15 @@ CK_RV
 store_tok_create(struct store *s, const char label[32], const CK_UTF8CHAR *so_pin,
                  CK_ULONG so_pin_len, struct store_tok **out)
 {
-    return store_tok_make(s, label, so_pin, so_pin_len, NULL, 0, 0, NULL, 0, out);
+    return store_tok_make(s, label, so_pin, so_pin_len, NULL, 0, 0, NULL, NULL, 0, out);
+}
+
+CK_RV
+store_tok_create_sealed(struct store *s, const char label[32], const CK_UTF8CHAR *so_pin,
+                        CK_ULONG so_pin_len, const struct store_seal *seal, struct store_tok **out)
+{
+    if (seal == NULL) return CKR_ARGUMENTS_BAD;
+    return store_tok_make(s, label, so_pin, so_pin_len, NULL, 0, 0, seal, NULL, 0, out);
 }
 
 CK_RV
@@ -652,7 +685,19 @@ store_tok_create_set(struct store *s, const char label[32], const CK_UTF8CHAR *s
 {
     if (pin == NULL || (recs == NULL && n)) return CKR_ARGUMENTS_BAD;
     return store_tok_make(s, label, so_pin, so_pin_len, pin, pin_len,
-                          store_pins ? HDR_FLAG_STORE_PINS : 0, recs, n, out);
+                          store_pins ? HDR_FLAG_STORE_PINS : 0, NULL, recs, n, out);
+}
+
+bool
+store_tok_sealed(const struct store_tok *t)
+{
+    return (t->h.flags & HDR_FLAG_SEALED) != 0;
+}
+
+bool
+store_tok_no_pin(const struct store_tok *t)
+{
+    return (t->h.flags & HDR_FLAG_NO_PIN) != 0;
 }
 
 bool
@@ -775,6 +820,8 @@ store_tok_info(struct store_tok *t, struct store_tok_info *out)
     memcpy(out->label, t->h.label, sizeof out->label);
     memcpy(out->serial, t->h.serial, sizeof out->serial);
     out->user_pin_set = (t->h.flags & HDR_FLAG_USER_PIN) != 0;
+    out->sealed = (t->h.flags & HDR_FLAG_SEALED) != 0;
+    out->no_pin = (t->h.flags & HDR_FLAG_NO_PIN) != 0;
     out->so_failures = t->h.fails[HDR_SO];
     out->user_failures = t->h.fails[HDR_USER];
     out->max_failures = t->s->conf.max_pin_failures;

@@ -47,6 +47,8 @@ struct store_tok_info {
     char label[32];     /* blank-padded, not NUL-terminated */
     char serial[16];    /* blank-padded hex, unique */
     bool user_pin_set;
+    bool sealed;          /* the PINs open it only with its TPM (store_tok_create_sealed) */
+    bool no_pin;          /* sealed, and the user PIN is empty */
     unsigned so_failures; /* consecutive failed logins, persisted */
     unsigned user_failures;
     unsigned max_failures; /* lock threshold (conf.max_pin_failures) */
@@ -87,6 +89,21 @@ CK_SLOT_ID store_next_slot_id(const struct store *s);
  * store), CKR_DEVICE_ERROR (other I/O failures, logged). */
 CK_RV store_tok_create(struct store *s, const char label[32], const CK_UTF8CHAR *so_pin,
                        CK_ULONG so_pin_len, struct store_tok **out);
+/* C_InitToken of a token sealed to the TPM (conf tpm_tcti): its PIN wraps
+ * need a secret only that TPM unseals, and only while the SHA-256 PCRs in
+ * pcrs hold their present values. With no_pin the user PIN is set and
+ * empty: the TPM alone opens the user's objects. Returns as
+ * store_tok_create(), and CKR_ARGUMENTS_BAD (pcrs beyond PCR 23),
+ * CKR_DEVICE_ERROR (no TPM: logged), the TPM layer's answers (tpm.h).
+ * A sealed token's later PIN checks return CKR_DEVICE_ERROR, logged with
+ * the reason, when the TPM refuses to unseal (another TPM, changed PCRs). */
+struct store_seal {
+    uint32_t pcrs; /* bit i: SHA-256 PCR i; 0: bound to the TPM alone */
+    bool no_pin;
+};
+CK_RV store_tok_create_sealed(struct store *s, const char label[32], const CK_UTF8CHAR *so_pin,
+                              CK_ULONG so_pin_len, const struct store_seal *seal,
+                              struct store_tok **out);
 /* A new token with its user PIN and first records, all at once: other
  * processes list it complete, records included, or not at all (a
  * credential set, src/credset/). recs are encoded attribute sets.
@@ -134,6 +151,10 @@ CK_RV store_tok_reinit(struct store_tok *t, const CK_UTF8CHAR *so_pin, CK_ULONG 
 /* The label as last read (no I/O): a label changes only when the token is
  * re-initialized, which every later read of its header notices. */
 void store_tok_label(const struct store_tok *t, char out[32]);
+/* As last read (no I/O): whether the token is sealed to a TPM, and
+ * whether its user PIN is empty (sealed, no PIN). */
+bool store_tok_sealed(const struct store_tok *t);
+bool store_tok_no_pin(const struct store_tok *t);
 /* The slot ID (no I/O: it never changes). */
 CK_SLOT_ID store_tok_slot(const struct store_tok *t);
 

@@ -78,6 +78,19 @@ void store_tok_end(struct store_tok *t);
 /* Delete every record (writer lock held), lower versions first so a crash
  * cannot resurrect old contents; then drop the index. */
 CK_RV store_tok_purge_inlock(struct store_tok *t);
+/* Sealed tokens (seal.c). store_seal_new: a fresh token secret sealed
+ * through tcti to the TPM and the present values of the SHA-256 PCRs in
+ * pcrs (0: none), written into h's seal section (HDR_FLAG_SEALED set).
+ * store_seal_open: unseal h's secret. CKR_OK, CKR_ARGUMENTS_BAD,
+ * CKR_DEVICE_ERROR (no TPM, another TPM, changed PCRs: logged, naming the
+ * token), CKR_HOST_MEMORY, and the TPM layer's answers (tpm.h) on create.
+ * The secret is the caller's to wipe. */
+#define STORE_TCTI_LEN 256
+/* The TCTI the store reaches its TPM through (tpm_tcti_choose), into out. */
+void store_tcti(const struct store *s, char out[STORE_TCTI_LEN]);
+CK_RV store_seal_new(const char *tcti, uint32_t pcrs, struct hdr *h, uint8_t secret[HDR_SEAL_LEN]);
+CK_RV store_seal_open(const char *tcti, const struct hdr *h, uint8_t secret[HDR_SEAL_LEN]);
+
 /* The PBKDF2 iteration count for new PIN wraps (calibrated once per store
  * to conf.kdf_target_ms). CKR_OK or CKR_DEVICE_ERROR. */
 CK_RV store_kdf_iter(struct store *s, uint32_t *iter);

@@ -15,6 +15,8 @@
  * Blob: "CTSEAL01", u32 PCR mask (big-endian), TPM2B_PUBLIC, TPM2B_PRIVATE
  * (tss2-mu marshaling).
  */
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,15 +31,33 @@
 static const TPMT_SYM_DEF seal_aes = {
     .algorithm = TPM2_ALG_AES, .keyBits.aes = 128, .mode.aes = TPM2_ALG_CFB};
 
-/* A session salted with the primary key, its parameters encrypted (attrs:
- * TPMA_SESSION_DECRYPT for a command's secret, _ENCRYPT for a response's). */
+/*
+ * A session salted with the primary key, its parameters encrypted (attrs:
+ * TPMA_SESSION_DECRYPT for a command's secret, _ENCRYPT for a response's).
+ *
+ * tpm2-tss makes the salt's ephemeral EC key with OpenSSL's default
+ * context. In a process where an OpenSSL engine took over EC keys (openssl
+ * -engine pkcs11, curl --engine: the libp11 engine on this very module)
+ * that key comes back as the engine's and tpm2-tss cannot read it: the
+ * session fails before the TPM is asked. Then the session is unsalted,
+ * with a warning once per process: parameter encryption keyed by the
+ * nonces alone, which a probe on the TPM's bus can undo (README, "TPM
+ * 2.0": what sealing protects against).
+ */
 static CK_RV
 seal_session(struct tpm *t, ESYS_TR primary, TPM2_SE type, TPMA_SESSION attrs, ESYS_TR *out)
 {
-    CK_RV rv =
-        tpm_rv(Esys_StartAuthSession(t->esys, primary, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-                                     ESYS_TR_NONE, NULL, type, &seal_aes, TPM2_ALG_SHA256, out),
-               "start a session");
+    static atomic_bool warned;
+    TSS2_RC rc = Esys_StartAuthSession(t->esys, primary, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                                       ESYS_TR_NONE, NULL, type, &seal_aes, TPM2_ALG_SHA256, out);
+    if (rc == TSS2_ESYS_RC_GENERAL_FAILURE) {
+        if (!atomic_exchange(&warned, true))
+            log_warn("TPM: the session salt cannot be made in this process (an OpenSSL engine "
+                     "handles EC keys): using unsalted parameter encryption");
+        rc = Esys_StartAuthSession(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                                   ESYS_TR_NONE, NULL, type, &seal_aes, TPM2_ALG_SHA256, out);
+    }
+    CK_RV rv = tpm_rv(rc, "start a session");
     if (rv == CKR_OK)
         rv =
             tpm_rv(Esys_TRSess_SetAttributes(t->esys, *out, attrs, 0xFF), "set session attributes");
@@ -146,7 +166,7 @@ tpm_unseal(struct tpm *t, const uint8_t *blob, size_t blen, uint8_t **secret, si
     if (rv == CKR_OK)
         rv = tpm_rv(Esys_Load(t->esys, primary, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &priv,
                               &pub, &obj),
-                    "load the sealed object (sealed by another TPM?)");
+                    "load the sealed secret");
     if (rv == CKR_OK)
         rv = seal_session(t, primary, mask ? TPM2_SE_POLICY : TPM2_SE_HMAC, TPMA_SESSION_ENCRYPT,
                           &s);
@@ -155,7 +175,7 @@ tpm_unseal(struct tpm *t, const uint8_t *blob, size_t blen, uint8_t **secret, si
         TSS2_RC rc = Esys_Unseal(t->esys, obj, s, ESYS_TR_NONE, ESYS_TR_NONE, &data);
         /* The session ends with a successful command (no continueSession). */
         if (rc == TSS2_RC_SUCCESS) s = ESYS_TR_NONE;
-        rv = tpm_rv(rc, mask ? "unseal (the PCRs differ from those it was sealed to?)" : "unseal");
+        rv = tpm_rv(rc, "unseal");
     }
     if (rv == CKR_OK) {
         if ((*secret = malloc(data->size ? data->size : 1)) == NULL) {

@@ -3,6 +3,7 @@
  */
 #include "tpm/tpm.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,9 +22,21 @@ tpm_tcti_choose(const struct conf *c)
     return TPM_TCTI_DEFAULT;
 }
 
+/* tpm2-tss prints its own ERROR and WARNING lines to stderr, which a
+ * PKCS#11 application does not expect of a module: the failures it reports
+ * reach tpm_rv() and are logged once there. A TSS2_LOG set by the user
+ * wins (its levels show tss2's own detail). */
+static void
+tpm_quiet_tss2(void)
+{
+    if (getenv("TSS2_LOG") == NULL) (void)setenv("TSS2_LOG", "all+NONE", 0);
+}
+
 CK_RV
 tpm_open(const char *tcti, struct tpm **out)
 {
+    static pthread_once_t quiet = PTHREAD_ONCE_INIT;
+    (void)pthread_once(&quiet, tpm_quiet_tss2);
     struct tpm *t = calloc(1, sizeof *t);
     if (t == NULL) return CKR_HOST_MEMORY;
     TSS2_RC rc = Tss2_TctiLdr_Initialize(tcti, &t->tcti);

@@ -52,8 +52,12 @@ tpm_rv(TSS2_RC rc, const char *what)
     CK_RV rv = CKR_DEVICE_ERROR;
     const char *hint = "";
     if (layer == TSS2_TPM_RC_LAYER || layer == TSS2_RESMGR_TPM_RC_LAYER) {
-        rv = tpm_rv_tpm(tpm_rc_base(rc));
+        TSS2_RC base = tpm_rc_base(rc);
+        rv = tpm_rv_tpm(base);
         if (rv == CKR_PIN_LOCKED) hint = " (the TPM is in dictionary-attack lockout)";
+        if (base == TPM2_RC_INTEGRITY) hint = " (it was made by another TPM, or is damaged)";
+        if (base == TPM2_RC_POLICY_FAIL)
+            hint = " (its policy does not hold: a PCR it is bound to has changed)";
     } else if (layer == TSS2_TCTI_RC_LAYER || layer == TSS2_RESMGR_RC_LAYER) {
         hint = " (the TPM cannot be reached)";
     } else if ((rc & ~TSS2_RC_LAYER_MASK) == TSS2_BASE_RC_MEMORY) {

@@ -41,17 +41,21 @@ START_TEST(interface_list_and_lookup)
 {
     CK_ULONG n = 0;
     ck_assert_uint_eq(p11->C_GetInterfaceList(NULL, &n), CKR_OK);
-    ck_assert_uint_eq(n, 3);
-    CK_INTERFACE list[3];
+    ck_assert_uint_eq(n, 4);
+    CK_INTERFACE list[4];
     CK_ULONG small = 1;
+    CK_INTERFACE *v = NULL;
     ck_assert_uint_eq(p11->C_GetInterfaceList(list, &small), CKR_BUFFER_TOO_SMALL);
-    ck_assert_uint_eq(small, 3);
+    ck_assert_uint_eq(small, 4);
     ck_assert_uint_eq(p11->C_GetInterfaceList(list, &n), CKR_OK);
     ck_assert_str_eq((char *)list[0].pInterfaceName, "PKCS 11");
-    /* The vendor interface comes last, by name only. */
+    /* The vendor interfaces come last, by name only. */
     ck_assert_str_eq((char *)list[2].pInterfaceName, "credtoken credsets");
-    CK_INTERFACE *v = NULL;
+    ck_assert_str_eq((char *)list[3].pInterfaceName, "credtoken tokens");
     ck_assert_uint_eq(p11->C_GetInterface((CK_UTF8CHAR_PTR) "credtoken credsets", NULL, &v, 0),
+                      CKR_OK);
+    ck_assert_uint_eq(((CK_VERSION *)v->pFunctionList)->major, 1);
+    ck_assert_uint_eq(p11->C_GetInterface((CK_UTF8CHAR_PTR) "credtoken tokens", NULL, &v, 0),
                       CKR_OK);
     ck_assert_uint_eq(((CK_VERSION *)v->pFunctionList)->major, 1);
     CK_VERSION v240 = {2, 40};

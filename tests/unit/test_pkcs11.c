@@ -1384,10 +1384,10 @@ START_TEST(test_interfaces)
     ck_assert_ptr_eq(l, i->pFunctionList);
     ck_assert_uint_eq(l->version.minor, 40);
     ck_assert_rv(f->C_GetInterfaceList(NULL, &n), CKR_OK);
-    ck_assert_uint_eq(n, 3); /* 3.0, 2.40 and "credtoken credsets" */
+    ck_assert_uint_eq(n, 4); /* 3.0, 2.40, "credtoken credsets" and "credtoken tokens" */
     n = 1;
     ck_assert_rv(f->C_GetInterfaceList(list, &n), CKR_BUFFER_TOO_SMALL);
-    ck_assert_uint_eq(n, 3);
+    ck_assert_uint_eq(n, 4);
 
     CK_INFO info;
     ck_assert_rv(f->C_Initialize(NULL), CKR_OK);
