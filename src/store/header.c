@@ -109,10 +109,10 @@ hdr_is_zero(const void *p, size_t n)
 
 /* NULL when the slot is acceptable, else the reason. */
 static const char *
-hdr_check_pin(const struct hdr_pin *p, int set)
+hdr_check_pin(const struct hdr_pin *p, int set, uint32_t kdf)
 {
     if (!set) return hdr_is_zero(p, sizeof *p) ? NULL : "unset PIN slot is not empty";
-    if (p->kdf != HDR_KDF_PBKDF2_SHA256 && p->kdf != HDR_KDF_PBKDF2_TPM) return "unknown KDF";
+    if (p->kdf != kdf) return "unknown KDF, or not the format's";
     if (p->iter < HDR_ITER_MIN || p->iter > HDR_ITER_MAX) return "KDF iterations out of range";
     return NULL;
 }
@@ -163,11 +163,11 @@ hdr_parse(const uint8_t *p, size_t sum_off, struct hdr *h)
         why = "bad seal section";
     if (why == NULL && (h->flags & HDR_FLAG_NO_PIN) && !(h->flags & HDR_FLAG_USER_PIN))
         why = "no-PIN token without a user PIN";
-    if (why == NULL) why = hdr_check_pin(&h->pin[HDR_SO], 1);
-    if (why == NULL) why = hdr_check_pin(&h->pin[HDR_USER], (h->flags & HDR_FLAG_USER_PIN) != 0);
+    /* Each format has its one KDF: a sealed token's wraps need the TPM. */
     uint32_t kdf = version == HDR_VERSION_SEALED ? HDR_KDF_PBKDF2_TPM : HDR_KDF_PBKDF2_SHA256;
-    for (int w = 0; why == NULL && w < 2; w++)
-        if (h->pin[w].kdf != 0 && h->pin[w].kdf != kdf) why = "KDF does not match the format";
+    if (why == NULL) why = hdr_check_pin(&h->pin[HDR_SO], 1, kdf);
+    if (why == NULL)
+        why = hdr_check_pin(&h->pin[HDR_USER], (h->flags & HDR_FLAG_USER_PIN) != 0, kdf);
     return why;
 }
 

@@ -589,7 +589,6 @@ store_tok_make(struct store *s, const char label[32], const CK_UTF8CHAR *so_pin,
     uint32_t iter;
     CK_RV rv;
     memset(&h, 0, sizeof h);
-    memset(sk, 0, sizeof sk);
     if (label == NULL || (so_pin == NULL && so_pin_len) || out == NULL) return CKR_ARGUMENTS_BAD;
     if (seal != NULL && seal->no_pin) {
         if (pin != NULL) return CKR_ARGUMENTS_BAD;
