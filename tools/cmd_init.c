@@ -1,5 +1,5 @@
 /* cmd_init.c: credtoken init --label L [--so-pin-file F] [--pin-file F]
- *            [--seal tpm [--pcrs sha256:N,...] [--no-pin]] */
+ *            [--backend file|tpm] [--seal tpm] [--pcrs sha256:N,...] [--no-pin] */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,12 +14,14 @@
 
 static const char init_usage[] =
     "usage: credtoken [--module PATH] init --label LABEL [--so-pin-file FILE] [--pin-file FILE]\n"
-    "                 [--seal tpm [--pcrs sha256:N[,N...]] [--no-pin]]\n"
+    "                 [--backend file|tpm] [--seal tpm] [--pcrs sha256:N[,N...]] [--no-pin]\n"
     "\n"
     "Initialize the free (uninitialized) token with LABEL (at most 32 bytes).\n"
     "The SO PIN is the first line of --so-pin-file, or is asked for on the terminal.\n"
     "With --pin-file, the user PIN is set too.\n"
     "\n"
+    "--backend tpm  the TPM backend: the token's keys are made inside this device's\n"
+    "             TPM and never leave it; the token is sealed to it as well.\n"
     "--seal tpm   seal the token's key to this device's TPM: a copy of the store\n"
     "             opens nowhere else (credtoken's module only).\n"
     "--pcrs SPEC  also bind it to the present values of these SHA-256 PCRs, e.g.\n"
@@ -32,7 +34,8 @@ struct init_args {
     const char *so_pin_file;
     const char *pin_file;
     CK_UTF8CHAR padded[TOKEN_LABEL_LEN];
-    int seal;           /* --seal tpm */
+    int seal;           /* --seal tpm, or --backend tpm */
+    int tpm_keys;       /* --backend tpm */
     int no_pin;         /* --no-pin */
     unsigned long pcrs; /* --pcrs: bit i is SHA-256 PCR i */
 };
@@ -68,10 +71,15 @@ static int
 init_parse(struct init_args *a, int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"label", required_argument, NULL, 'l'},    {"so-pin-file", required_argument, NULL, 's'},
-        {"pin-file", required_argument, NULL, 'p'}, {"seal", required_argument, NULL, 'S'},
-        {"pcrs", required_argument, NULL, 'P'},     {"no-pin", no_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"label", required_argument, NULL, 'l'},
+        {"so-pin-file", required_argument, NULL, 's'},
+        {"pin-file", required_argument, NULL, 'p'},
+        {"seal", required_argument, NULL, 'S'},
+        {"pcrs", required_argument, NULL, 'P'},
+        {"no-pin", no_argument, NULL, 'n'},
+        {"backend", required_argument, NULL, 'b'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     int c;
 
@@ -96,6 +104,14 @@ init_parse(struct init_args *a, int argc, char **argv)
             }
             a->seal = 1;
             break;
+        case 'b':
+            if (strcmp(optarg, "tpm") == 0) {
+                a->tpm_keys = a->seal = 1;
+            } else if (strcmp(optarg, "file") != 0) {
+                report_error("init: --backend takes \"file\" or \"tpm\", not \"%s\"", optarg);
+                return REPORT_EXIT_USAGE;
+            }
+            break;
         case 'P':
             if (init_parse_pcrs(optarg, &a->pcrs) != 0) return REPORT_EXIT_USAGE;
             break;
@@ -118,7 +134,7 @@ init_parse(struct init_args *a, int argc, char **argv)
         return REPORT_EXIT_USAGE;
     }
     if (!a->seal && (a->pcrs != 0 || a->no_pin)) {
-        report_error("init: --pcrs and --no-pin need --seal tpm");
+        report_error("init: --pcrs and --no-pin need --seal tpm or --backend tpm");
         return REPORT_EXIT_USAGE;
     }
     if (a->no_pin && a->pin_file != NULL) {
@@ -257,7 +273,8 @@ init_token(const struct module *m, const struct init_args *a, CK_SLOT_ID slot, s
             report_error("--seal: this module cannot seal tokens (it is not credtoken's)");
             return -1;
         }
-        CK_FLAGS flags = CT_TOKEN_SEAL_TPM | (a->no_pin ? CT_TOKEN_NO_PIN : 0);
+        CK_FLAGS flags = CT_TOKEN_SEAL_TPM | (a->no_pin ? CT_TOKEN_NO_PIN : 0) |
+                         (a->tpm_keys ? CT_TOKEN_TPM_KEYS : 0);
         rv = m->tokens->CT_InitToken(slot, so->buf, so->len, label, flags, a->pcrs);
         if (rv == CKR_DEVICE_ERROR)
             report_rv(rv, "cannot seal the token to the TPM (is one reachable? CREDTOKEN_TCTI or "
@@ -304,8 +321,11 @@ cmd_init_run(const char *module_path, int argc, char **argv)
     if (init_token(&m, &a, slot, &so) != 0) goto out;
     if (init_find_new(&m, &a, &slot) != 0) goto out;
     if (a.pin_file != NULL && init_user_pin(&m, &a, slot, &so, &user) != 0) goto out;
-    printf("initialized token \"%s\" in slot %lu%s\n", a.label, (unsigned long)slot,
-           a.seal ? (a.no_pin ? ", sealed to the TPM, no user PIN" : ", sealed to the TPM") : "");
+    printf("initialized token \"%s\" in slot %lu%s%s\n", a.label, (unsigned long)slot,
+           a.tpm_keys ? ", TPM backend (keys inside the TPM)"
+           : a.seal   ? ", sealed to the TPM"
+                      : "",
+           a.no_pin ? ", no user PIN" : "");
     status = REPORT_EXIT_OK;
 out:
     pin_wipe(&so);

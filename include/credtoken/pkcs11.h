@@ -235,6 +235,9 @@ typedef CK_FUNCTION_LIST_3_0 *CK_FUNCTION_LIST_3_0_PTR;
 #define CKA_CREDTOKEN_CREATED (CKA_CREDTOKEN_BASE + 0x03UL)
 #define CKA_CREDTOKEN_UPDATED (CKA_CREDTOKEN_BASE + 0x04UL)
 #define CKA_CREDTOKEN_NOT_AFTER (CKA_CREDTOKEN_BASE + 0x05UL)
+/* The TPM-wrapped blob of a private key made inside the TPM (a token of
+ * the TPM backend). Set by the token only and never revealed. */
+#define CKA_CREDTOKEN_TPM_KEY (CKA_CREDTOKEN_BASE + 0x06UL)
 
 /* AWS Signature Version 4 inside the token (issue 4): the key is the
  * secretAccessKey of an aws-credentials set; the mechanism derives the

@@ -18,6 +18,7 @@
 /* CT_InitToken flags. */
 #define CT_TOKEN_SEAL_TPM 0x1UL /* the file store token's key is sealed to the TPM */
 #define CT_TOKEN_NO_PIN 0x2UL   /* sealed, with an empty user PIN: the TPM alone opens it */
+#define CT_TOKEN_TPM_KEYS 0x4UL /* the TPM backend: keys made and used in the TPM (sealed too) */
 
 typedef struct CT_TOKENS_FUNCTION_LIST {
     CK_VERSION version; /* 1.0 */
@@ -31,6 +32,9 @@ typedef struct CT_TOKENS_FUNCTION_LIST {
      * log line saying why. CT_TOKEN_NO_PIN (needs CT_TOKEN_SEAL_TPM): the
      * user PIN is set and empty, and the token reports
      * CKF_PROTECTED_AUTHENTICATION_PATH: C_Login(CKU_USER, NULL_PTR, 0).
+     * CT_TOKEN_TPM_KEYS (implies CT_TOKEN_SEAL_TPM): the TPM backend;
+     * C_GenerateKeyPair makes the token's keys inside the TPM, private
+     * keys never leave it, and the mechanism list is what the TPM does.
      * flags 0 is C_InitToken. Returns C_InitToken's values, and
      * CKR_ARGUMENTS_BAD (unknown flags, pcrMask beyond PCR 23 or without
      * sealing, NO_PIN without sealing, a slot whose token exists already

@@ -17,6 +17,7 @@
 #include "core/session.h"
 #include "core/token.h"
 #include "store/store.h"
+#include "tpm/tpm.h"
 #include "util/conf.h"
 
 struct opstate_kept;
@@ -34,6 +35,8 @@ struct library {
     struct opstate_kept *kept; /* saved operation states (opstate.h), a ring */
     size_t kept_next;
     struct objindex *index; /* objects by label and ID (objindex.h) */
+    struct tpm_caps tpm_caps; /* what the TPM does, once asked (tpmkey_caps_inlock) */
+    bool tpm_caps_ok;
 };
 
 /* Open the store and build the slot list. Reads token headers only.

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/mechlist.h"
 #include "core/schema.h"
 #include "mech/prim.h"
 #include "util/log.h"
@@ -87,6 +88,13 @@ manage_create(struct library *lib, struct session *s, struct attr_set *tmpl, CK_
     CK_OBJECT_CLASS cls = 0;
     CK_KEY_TYPE kt = 0;
     (void)attr_set_get_ulong(tmpl, CKA_CLASS, &cls);
+    if ((cls == CKO_PRIVATE_KEY || cls == CKO_SECRET_KEY) && s->tok->st != NULL &&
+        store_tok_tpm_keys(s->tok->st)) {
+        /* Its keys are made inside the TPM (C_GenerateKeyPair). */
+        log_err("C_CreateObject: a TPM token makes its keys inside the TPM; it imports none");
+        rv = CKR_TEMPLATE_INCONSISTENT;
+        goto fail;
+    }
     if (cls == CKO_PUBLIC_KEY || cls == CKO_PRIVATE_KEY || cls == CKO_SECRET_KEY) {
         (void)attr_set_get_ulong(tmpl, CKA_KEY_TYPE, &kt);
         rv = mech_key_complete(cls, kt, tmpl);
@@ -195,8 +203,10 @@ CK_RV
 manage_gen_prepare(struct session *s, const CK_MECHANISM *m, struct attr_set *pub,
                    struct attr_set *priv)
 {
-    const struct mech_desc *d = mech_find(m->mechanism);
+    const struct mech_desc *d;
+    CK_RV rv = mechlist_find(s->tok, m->mechanism, &d);
     CK_FLAGS need = pub ? CKF_GENERATE_KEY_PAIR : CKF_GENERATE;
+    if (rv != CKR_OK) return rv;
     if (d == NULL || !(d->info.flags & need)) return CKR_MECHANISM_INVALID;
     if (pub == NULL) {
         CK_KEY_TYPE kt = m->mechanism == CKM_AES_KEY_GEN ? CKK_AES : CKK_GENERIC_SECRET;
@@ -205,7 +215,7 @@ manage_gen_prepare(struct session *s, const CK_MECHANISM *m, struct attr_set *pu
     CK_KEY_TYPE kt = m->mechanism == CKM_EC_KEY_PAIR_GEN           ? CKK_EC
                      : m->mechanism == CKM_EC_EDWARDS_KEY_PAIR_GEN ? CKK_EC_EDWARDS
                                                                    : CKK_RSA;
-    CK_RV rv = gen_prepare(s, pub, CKO_PUBLIC_KEY, kt, m->mechanism);
+    rv = gen_prepare(s, pub, CKO_PUBLIC_KEY, kt, m->mechanism);
     if (rv == CKR_OK) rv = gen_prepare(s, priv, CKO_PRIVATE_KEY, kt, m->mechanism);
     return rv;
 }
@@ -275,7 +285,9 @@ manage_key_usable(struct library *lib, struct session *s, enum op_kind kind, CK_
                   CK_OBJECT_HANDLE hkey)
 {
     if (kind == OP_DIGEST) return CKR_OK;
-    const struct mech_desc *d = mech_find(mech);
+    const struct mech_desc *d;
+    CK_RV rv = mechlist_find(s->tok, mech, &d);
+    if (rv != CKR_OK) return rv;
     struct object *o = library_obj_lookup(lib, s, hkey);
     if (d == NULL || o == NULL) return CKR_KEY_HANDLE_INVALID;
     return key_check(d, kind, o);
@@ -287,11 +299,12 @@ manage_op_init(struct library *lib, struct session *s, enum op_kind kind, const 
 {
     if (s->ops[kind] != NULL) return CKR_OPERATION_ACTIVE;
     enum mech_fn fn = op_kind_fn(kind);
-    const struct mech_desc *d = mech_find(m->mechanism);
+    const struct mech_desc *d;
+    CK_RV rv = mechlist_find(s->tok, m->mechanism, &d);
+    if (rv != CKR_OK) return rv;
     if (d == NULL || !(d->info.flags & mech_fn_flag(fn))) return CKR_MECHANISM_INVALID;
     struct mech_key *key = NULL;
     bool always_auth = false;
-    CK_RV rv;
     if (kind != OP_DIGEST) {
         struct object *o = library_obj_lookup(lib, s, hkey);
         /* §5.1.6: "a valid handle for an object which is not a key" is

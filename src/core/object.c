@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/library.h"
 #include "core/schema.h"
+#include "core/tpmkey.h"
 #include "util/wipe.h"
 
 CK_RV
@@ -58,7 +60,14 @@ object_key_get(struct object *o, struct mech_key **out)
 {
     if (!object_is_key(o)) return CKR_KEY_TYPE_INCONSISTENT;
     if (o->key == NULL) {
-        CK_RV rv = mech_key_new(o->attrs, &o->key);
+        CK_RV rv;
+        if (o->cls == CKO_PRIVATE_KEY && tpmkey_is(o->attrs)) {
+            struct tpmkey_where w;
+            tpmkey_where_get(&o->tok->lib->conf, &w);
+            rv = tpmkey_mech_key(&w, o->attrs, &o->key);
+        } else {
+            rv = mech_key_new(o->attrs, &o->key);
+        }
         if (rv != CKR_OK) return rv;
     }
     *out = mech_key_ref(o->key);
@@ -79,6 +88,13 @@ object_get_attrs(const struct object *o, CK_ATTRIBUTE *t, CK_ULONG n)
     CK_RV rv = CKR_OK;
     for (CK_ULONG i = 0; i < n; i++) {
         const struct attr *a = attr_set_find(o->attrs, t[i].type);
+        if (a == NULL && schema_is_secret(o->attrs, t[i].type)) {
+            /* A secret part the key has but never shows (a key held by
+             * the TPM has its private value only there). */
+            t[i].ulValueLen = CK_UNAVAILABLE_INFORMATION;
+            rv = CKR_ATTRIBUTE_SENSITIVE;
+            continue;
+        }
         if (a == NULL) {
             t[i].ulValueLen = CK_UNAVAILABLE_INFORMATION;
             rv = CKR_ATTRIBUTE_TYPE_INVALID;

@@ -20,6 +20,7 @@ enum {
     R_SECRET = 1 << 9,     /* fn 6/7: never revealed when sensitive or unextractable */
     R_SO_TRUE = 1 << 10,   /* fn 10: only the SO may set it TRUE */
     R_DERIVED = 1 << 11,   /* recomputed by the token from the key material */
+    R_HIDDEN = 1 << 12,    /* never revealed, whatever the key's flags */
 };
 
 struct rule {
@@ -166,6 +167,8 @@ static const struct rule rules_ec_priv[] = {
     /* Not in the spec for private keys; credtoken exposes the public point
      * so applications need not find the public key object. */
     {CKA_EC_POINT, K_BYTES, R_NO_GEN | R_DERIVED},
+    /* A key of the TPM backend: the TPM holds the private key (tpmkey.h). */
+    {CKA_CREDTOKEN_TPM_KEY, K_BYTES, R_RO | R_SECRET | R_HIDDEN},
     END,
 };
 
@@ -493,6 +496,7 @@ schema_is_secret(const struct attr_set *attrs, CK_ATTRIBUTE_TYPE type)
     if (shape_load(attrs, &sh, true) != CKR_OK) return true;
     const struct rule *r = shape_rule(&sh, type);
     if (r == NULL || !(r->flags & R_SECRET)) return false;
+    if (r->flags & R_HIDDEN) return true;
     return attr_set_get_bool(attrs, CKA_SENSITIVE, true) ||
            !attr_set_get_bool(attrs, CKA_EXTRACTABLE, false);
 }

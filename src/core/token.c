@@ -94,6 +94,7 @@ token_info(struct token *t, CK_TOKEN_INFO *out)
     /* No PIN to type: the TPM opens the token (C_Login with a NULL PIN). */
     if (si.no_pin) info->flags |= CKF_PROTECTED_AUTHENTICATION_PATH;
     if (si.sealed) text_pad(info->model, sizeof info->model, "file, TPM-sealed");
+    if (si.tpm_keys) text_pad(info->model, sizeof info->model, "TPM 2.0");
     if (si.write_protected) info->flags |= CKF_WRITE_PROTECTED;
     info->flags |= pin_flags(si.user_failures, si.max_failures, CKF_USER_PIN_COUNT_LOW,
                              CKF_USER_PIN_FINAL_TRY, CKF_USER_PIN_LOCKED);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/manage.h"
+#include "core/mechlist.h"
 #include "core/schema.h"
 #include "util/wipe.h"
 
@@ -22,7 +23,8 @@ worker_key(struct library *lib, struct session *s, const CK_MECHANISM *m, CK_OBJ
            CK_FLAGS fn, CK_ATTRIBUTE_TYPE purpose, CK_RV bad_handle, CK_RV bad_type,
            struct transfer *x, struct object **out)
 {
-    x->d = mech_find(m->mechanism);
+    CK_RV rv = mechlist_find(s->tok, m->mechanism, &x->d);
+    if (rv != CKR_OK) return rv;
     if (x->d == NULL || !(x->d->info.flags & fn)) return CKR_MECHANISM_INVALID;
     struct object *o = library_obj_lookup(lib, s, h);
     CK_KEY_TYPE kt;

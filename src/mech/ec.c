@@ -33,11 +33,13 @@ static const struct {
 
 struct ecdsa_state {
     enum mech_fn fn;
-    size_t flen;          /* bytes of r and of s */
-    EVP_PKEY_CTX *pctx;   /* initialized for sign or verify */
-    EVP_MD_CTX *md;       /* hashed mechanisms only */
-    struct mech_key *key; /* signing: to give pctx back to (the mech_op's reference
-                           * outlives this state: registry.c frees the state first) */
+    size_t flen;                /* bytes of r and of s */
+    EVP_PKEY_CTX *pctx;         /* initialized for sign or verify */
+    EVP_MD_CTX *md;             /* hashed mechanisms only */
+    struct mech_key *key;       /* signing: to give pctx back to (the mech_op's reference
+                                 * outlives this state: registry.c frees the state first) */
+    const struct mech_ext *ext; /* signing with a key held elsewhere (no pctx) */
+    void *ext_ctx;
 };
 
 static void
@@ -73,7 +75,9 @@ ecdsa_init(const struct mech_desc *d, enum mech_fn fn, const CK_MECHANISM *m, st
     if (s == NULL) return CKR_HOST_MEMORY;
     s->fn = fn;
     s->flen = (mech_key_size(key) + 7) / 8;
-    if (fn == MECH_SIGN && (s->pctx = mech_key_sign_ctx_take(key)) != NULL) {
+    if (fn == MECH_SIGN && (s->ext = mech_key_ext(key, &s->ext_ctx)) != NULL) {
+        rv = CKR_OK;
+    } else if (fn == MECH_SIGN && (s->pctx = mech_key_sign_ctx_take(key)) != NULL) {
         s->key = key;
     } else {
         rv = CKR_HOST_MEMORY;
@@ -150,6 +154,11 @@ ecdsa_sign_hash(struct ecdsa_state *s, const uint8_t *h, size_t hlen, CK_BYTE *o
     /* Large enough for P-384: SEQUENCE { INTEGER (49), INTEGER (49) }. */
     uint8_t der[2 * (CURVES_MAX_FIELD + 3) + 8];
     size_t derlen = sizeof der;
+    if (s->ext != NULL) {
+        CK_RV rv = s->ext->ecdsa(s->ext_ctx, h, hlen, out, s->flen);
+        if (rv == CKR_OK) *out_len = 2 * s->flen;
+        return rv;
+    }
     if (EVP_PKEY_sign(s->pctx, der, &derlen, h, hlen) != 1)
         return ossl_fail("ecdsa sign", CKR_FUNCTION_FAILED);
     CK_RV rv = ecdsa_der_to_raw(s, der, derlen, out);
@@ -237,9 +246,11 @@ ecdsa_dup(const void *state, void **copy)
     if (c == NULL) return CKR_HOST_MEMORY;
     c->fn = s->fn;
     c->flen = s->flen;
+    c->ext = s->ext;
+    c->ext_ctx = s->ext_ctx;
     CK_RV rv = CKR_HOST_MEMORY;
-    c->pctx = EVP_PKEY_CTX_dup(s->pctx);
-    if (c->pctx != NULL) rv = digest_ctx_dup(s->md, &c->md);
+    if (s->pctx != NULL) c->pctx = EVP_PKEY_CTX_dup(s->pctx);
+    if (c->pctx != NULL || s->ext != NULL) rv = digest_ctx_dup(s->md, &c->md);
     if (rv != CKR_OK) {
         ecdsa_free(c);
         return ossl_fail("ecdsa dup", rv);

@@ -180,3 +180,14 @@ out:
     EVP_PKEY_free(pkey);
     return rv == CKR_FUNCTION_FAILED ? ossl_fail("ec keygen", rv) : rv;
 }
+
+CK_RV
+mech_ec_curve_bits(const struct attr_set *a, CK_ULONG *bits)
+{
+    const struct attr *p = attr_set_find(a, CKA_EC_PARAMS);
+    const struct curve *c;
+    if (p == NULL) return CKR_TEMPLATE_INCOMPLETE;
+    CK_RV rv = curves_find(p->val, p->len, &c);
+    if (rv == CKR_OK) *bits = c->bits;
+    return rv;
+}

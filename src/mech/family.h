@@ -91,6 +91,9 @@ EVP_PKEY *mech_key_pkey(const struct mech_key *k);
  * touching the shared key's reference count. */
 EVP_PKEY_CTX *mech_key_sign_ctx_take(struct mech_key *k);
 void mech_key_sign_ctx_give(struct mech_key *k, EVP_PKEY_CTX *c);
+/* The private operations of a key made by mech_key_new_ext (*ctx: their
+ * context); NULL for every other key. */
+const struct mech_ext *mech_key_ext(const struct mech_key *k, void **ctx);
 /* The bytes of a secret key; NULL (and *len 0) for asymmetric keys. */
 const uint8_t *mech_key_secret(const struct mech_key *k, size_t *len);
 /* The current reference count (tests only: racy by nature). */

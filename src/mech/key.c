@@ -34,6 +34,8 @@ struct mech_key {
     EVP_PKEY *pkey; /* asymmetric keys */
     uint8_t *secret;
     size_t secret_len;
+    const struct mech_ext *ext; /* private operations done elsewhere (a TPM), or NULL */
+    void *ext_ctx;
 };
 
 bool
@@ -114,6 +116,45 @@ mech_key_new(const struct attr_set *attrs, struct mech_key **out)
     return CKR_OK;
 }
 
+CK_RV
+mech_key_new_ext(const struct attr_set *attrs, const struct mech_ext *ext, void *ctx,
+                 struct mech_key **out)
+{
+    CK_KEY_TYPE kt;
+    if (attr_set_get_ulong(attrs, CKA_KEY_TYPE, &kt) != CKR_OK || kt != CKK_EC) {
+        if (ext->free != NULL) ext->free(ctx);
+        return CKR_KEY_TYPE_INCONSISTENT;
+    }
+    struct mech_key *k = calloc(1, sizeof *k);
+    if (k == NULL) {
+        if (ext->free != NULL) ext->free(ctx);
+        return CKR_HOST_MEMORY;
+    }
+    atomic_init(&k->refs, 1);
+    k->kt = kt;
+    k->ext = ext;
+    k->ext_ctx = ctx;
+    /* The public half is parsed from the private key object's public
+     * attributes (CKA_EC_PARAMS, CKA_EC_POINT): verification and sizes
+     * use it; the private half stays with ext. */
+    k->cls = CKO_PUBLIC_KEY;
+    CK_RV rv = key_load(attrs, k);
+    k->cls = CKO_PRIVATE_KEY;
+    if (rv != CKR_OK) {
+        mech_key_unref(k);
+        return rv;
+    }
+    *out = k;
+    return CKR_OK;
+}
+
+const struct mech_ext *
+mech_key_ext(const struct mech_key *k, void **ctx)
+{
+    *ctx = k->ext_ctx;
+    return k->ext;
+}
+
 struct mech_key *
 mech_key_ref(struct mech_key *k)
 {
@@ -132,6 +173,7 @@ mech_key_unref(struct mech_key *k)
         EVP_PKEY_CTX_free(atomic_load_explicit(&k->spare[i], memory_order_relaxed));
     EVP_PKEY_free(k->pkey);
     wipe_free(k->secret, k->secret_len);
+    if (k->ext != NULL && k->ext->free != NULL) k->ext->free(k->ext_ctx);
     wipe(k, sizeof *k);
     free(k);
 }

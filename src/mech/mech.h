@@ -25,6 +25,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "credtoken/pkcs11.h"
 #include "util/attr.h"
@@ -64,6 +65,23 @@ struct mech_key;
  * credtoken cannot use), or CKR_FUNCTION_FAILED (material that does not
  * parse; logged). The new key has one reference. */
 CK_RV mech_key_new(const struct attr_set *attrs, struct mech_key **out);
+/* A private key whose private operations run elsewhere (a TPM, through
+ * core/tpmkey.c): the key holds ctx and calls ext with it; nothing here
+ * ever sees the private key. Only CKK_EC keys for now: attrs are the
+ * private key object's (CKA_EC_PARAMS, CKA_EC_POINT). ECDSA signing calls
+ * ext->ecdsa with what ECDSA signs (CKM_ECDSA's input, or the digest of
+ * the hashed mechanisms: any length, the usual ECDSA truncation applies)
+ * and wants r || s, each flen bytes, in sig. Its CK_RV is passed on
+ * (CKR_DEVICE_ERROR, CKR_DEVICE_MEMORY, ...). Verification uses the
+ * public half in software. ext->free(ctx) runs when the key is freed,
+ * and also when this fails. CKR_OK, CKR_HOST_MEMORY,
+ * CKR_KEY_TYPE_INCONSISTENT, CKR_FUNCTION_FAILED. */
+struct mech_ext {
+    CK_RV (*ecdsa)(void *ctx, const uint8_t *tbs, size_t len, uint8_t *sig, size_t flen);
+    void (*free)(void *ctx);
+};
+CK_RV mech_key_new_ext(const struct attr_set *attrs, const struct mech_ext *ext, void *ctx,
+                       struct mech_key **out);
 /* Take another reference; returns k. Atomic. */
 struct mech_key *mech_key_ref(struct mech_key *k);
 /* Drop a reference; the last one wipes and frees. NULL is a no-op. Atomic. */
@@ -95,6 +113,11 @@ CK_ULONG mech_key_size(const struct mech_key *k);
  * (no CKA_EC_PARAMS / CKA_MODULUS_BITS), CKR_CURVE_NOT_SUPPORTED,
  * CKR_KEY_SIZE_RANGE, CKR_ATTRIBUTE_VALUE_INVALID, CKR_FUNCTION_FAILED. */
 CK_RV mech_generate_key_pair(const CK_MECHANISM *m, struct attr_set *pub, struct attr_set *priv);
+
+/* The size in bits of the named curve in a's CKA_EC_PARAMS (P-256: 256).
+ * CKR_OK, CKR_TEMPLATE_INCOMPLETE (no CKA_EC_PARAMS),
+ * CKR_ATTRIBUTE_VALUE_INVALID (not DER), CKR_CURVE_NOT_SUPPORTED. */
+CK_RV mech_ec_curve_bits(const struct attr_set *a, CK_ULONG *bits);
 
 /* C_GenerateKey: CKM_GENERIC_SECRET_KEY_GEN (CKA_VALUE_LEN 1..512 bytes
  * required) and CKM_AES_KEY_GEN (CKA_VALUE_LEN 16, 24 or 32 required). Adds

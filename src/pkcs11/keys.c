@@ -1,5 +1,6 @@
 /* keys.c: key management, PKCS#11 3.0 §5.14. */
 #include "core/manage.h"
+#include "core/tpmkey.h"
 #include "core/transfer.h"
 #include "util/wipe.h"
 #include "pkcs11/entry.h"
@@ -12,11 +13,20 @@ generate(const char *fn, CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, struct attr_se
          struct attr_set *priv, CK_OBJECT_HANDLE *hpub, CK_OBJECT_HANDLE *hpriv)
 {
     struct gate g;
+    struct tpmkey_where w;
+    bool tpm = false;
     CK_RV rv = gate_enter_session(&g, fn, h);
     if (rv == CKR_OK) rv = manage_gen_prepare(g.sess, m, pub, priv);
     if (rv != CKR_OK) goto fail;
+    if (g.sess->tok->st != NULL && store_tok_tpm_keys(g.sess->tok->st)) {
+        tpm = true;
+        tpmkey_where_get(&g.lib->conf, &w);
+    }
     gate_unlock(&g);
-    rv = pub ? mech_generate_key_pair(m, pub, priv) : mech_generate_key(m, priv);
+    if (tpm)
+        rv = pub ? tpmkey_generate_pair(&w, m, pub, priv) : CKR_MECHANISM_INVALID;
+    else
+        rv = pub ? mech_generate_key_pair(m, pub, priv) : mech_generate_key(m, priv);
     /* §5.14: key generation reports a size outside the mechanism's range
      * as a bad attribute value (CKR_KEY_SIZE_RANGE is not in its list). */
     if (rv == CKR_KEY_SIZE_RANGE) rv = CKR_ATTRIBUTE_VALUE_INVALID;

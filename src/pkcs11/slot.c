@@ -1,6 +1,7 @@
 /* slot.c: slot and token management, PKCS#11 3.0 §5.5. */
 #include <string.h>
 
+#include "core/mechlist.h"
 #include "mech/mech.h"
 #include "pkcs11/entry.h"
 #include "pkcs11/gate.h"
@@ -100,14 +101,11 @@ ct_C_GetMechanismList(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pMechanismList,
     struct gate g;
     CK_RV rv = GATE_ENTER(&g);
     if (rv != CKR_OK) return gate_leave(&g, rv);
-    if (library_token(g.lib, slotID) == NULL) return gate_leave(&g, CKR_SLOT_ID_INVALID);
-    CK_ULONG n = mech_count();
-    if (pMechanismList != NULL && *pulCount < n)
-        rv = CKR_BUFFER_TOO_SMALL;
-    else if (pMechanismList != NULL)
-        for (CK_ULONG i = 0; i < n; i++)
-            pMechanismList[i] = mech_at(i)->type;
-    *pulCount = n;
+    struct token *t = library_token(g.lib, slotID);
+    if (t == NULL) return gate_leave(&g, CKR_SLOT_ID_INVALID);
+    CK_ULONG n = pMechanismList != NULL ? *pulCount : 0;
+    rv = mechlist_get(t, pMechanismList, &n);
+    if (rv == CKR_OK || rv == CKR_BUFFER_TOO_SMALL) *pulCount = n;
     return gate_leave(&g, rv);
 }
 
@@ -118,14 +116,9 @@ ct_C_GetMechanismInfo(CK_SLOT_ID slotID, CK_MECHANISM_TYPE type, CK_MECHANISM_IN
     if (pInfo == NULL) return CKR_ARGUMENTS_BAD;
     struct gate g;
     CK_RV rv = GATE_ENTER(&g);
-    if (rv == CKR_OK && library_token(g.lib, slotID) == NULL) rv = CKR_SLOT_ID_INVALID;
-    if (rv == CKR_OK) {
-        const struct mech_desc *d = mech_find(type);
-        if (d == NULL)
-            rv = CKR_MECHANISM_INVALID;
-        else
-            *pInfo = d->info;
-    }
+    struct token *t = rv == CKR_OK ? library_token(g.lib, slotID) : NULL;
+    if (rv == CKR_OK && t == NULL) rv = CKR_SLOT_ID_INVALID;
+    if (rv == CKR_OK) rv = mechlist_info(t, type, pInfo);
     return gate_leave(&g, rv);
 }
 

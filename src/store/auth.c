@@ -167,11 +167,12 @@ auth_verify(struct store_tok *t, struct hdr *nh, enum hdr_who who, const CK_UTF8
 /* The token secret of a sealed token (seal.c) into sk, *sealed pointing
  * at it; for others *sealed is NULL. */
 static CK_RV
-auth_unseal(const char *tcti, const struct hdr *h, uint8_t sk[HDR_SEAL_LEN], const uint8_t **sealed)
+auth_unseal(const struct store_tpm_at *at, const struct hdr *h, uint8_t sk[HDR_SEAL_LEN],
+            const uint8_t **sealed)
 {
     *sealed = NULL;
     if (!(h->flags & HDR_FLAG_SEALED)) return CKR_OK;
-    CK_RV rv = store_seal_open(tcti, h, sk);
+    CK_RV rv = store_seal_open(at, h, sk);
     if (rv == CKR_OK) *sealed = sk;
     return rv;
 }
@@ -180,7 +181,7 @@ struct store_login {
     struct hdr h; /* the header the attempt was counted against */
     enum hdr_who who;
     uint8_t *page; /* receives the master key */
-    char tcti[STORE_TCTI_LEN];
+    struct store_tpm_at tpm;
 };
 
 void
@@ -201,7 +202,7 @@ store_tok_login_begin(struct store_tok *t, CK_USER_TYPE who, struct store_login 
     if ((rv = auth_who(who, &l->who)) != CKR_OK) goto out;
     if ((rv = auth_begin(t, &locked)) != CKR_OK) goto out;
     l->h = t->h;
-    store_tcti(t->s, l->tcti);
+    store_tpm_at(t->s, &l->tpm);
     if ((rv = auth_usable(t, &l->h, l->who)) != CKR_OK) goto out;
     *out = l;
     l = NULL;
@@ -217,7 +218,7 @@ store_login_run(struct store_login *l, const CK_UTF8CHAR *pin, CK_ULONG pin_len)
     uint8_t sk[HDR_SEAL_LEN];
     const uint8_t *sealed;
     if (pin == NULL && pin_len) return CKR_ARGUMENTS_BAD;
-    CK_RV rv = auth_unseal(l->tcti, &l->h, sk, &sealed);
+    CK_RV rv = auth_unseal(&l->tpm, &l->h, sk, &sealed);
     if (rv == CKR_OK) rv = hdr_unwrap(&l->h, l->who, pin, pin_len, sealed, l->page);
     wipe(sk, sizeof sk);
     return rv;
@@ -333,7 +334,7 @@ struct store_pin_job {
     uint8_t *page; /* the master key, on its own page */
     struct hdr_pin fresh;
     bool empty; /* the new PIN is empty */
-    char tcti[STORE_TCTI_LEN];
+    struct store_tpm_at tpm;
 };
 
 void
@@ -359,7 +360,7 @@ store_tok_pin_begin(struct store_tok *t, CK_USER_TYPE who, bool init, struct sto
     if ((rv = store_tok_begin(t)) != CKR_OK) goto out;
     locked = true;
     j->h = t->h;
-    store_tcti(t->s, j->tcti);
+    store_tpm_at(t->s, &j->tpm);
     rv = CKR_USER_NOT_LOGGED_IN;
     if (init && t->mk == NULL) goto out; /* re-initialized by another process */
     if (init) memcpy(j->page, t->mk, HDR_KEY_LEN);
@@ -380,7 +381,7 @@ store_pin_job_run(struct store_pin_job *j, const CK_UTF8CHAR *old_pin, CK_ULONG 
     uint8_t sk[HDR_SEAL_LEN];
     const uint8_t *sealed;
     if ((old_pin == NULL && old_len) || (new_pin == NULL && new_len)) return CKR_ARGUMENTS_BAD;
-    CK_RV rv = auth_unseal(j->tcti, &j->h, sk, &sealed);
+    CK_RV rv = auth_unseal(&j->tpm, &j->h, sk, &sealed);
     if (rv == CKR_OK && !j->init) rv = hdr_unwrap(&j->h, j->who, old_pin, old_len, sealed, j->page);
     struct hdr nh = j->h;
     if (rv == CKR_OK) rv = hdr_wrap(&nh, j->who, new_pin, new_len, j->iter, sealed, j->page);
@@ -464,7 +465,7 @@ auth_hdr_reinit(const struct hdr *old, const char label[32], const CK_UTF8CHAR *
     memcpy(nh->serial, old->serial, sizeof nh->serial);
     memcpy(nh->label, label, sizeof nh->label);
     /* A sealed token stays sealed, to the same TPM and PCRs. */
-    nh->flags = old->flags & HDR_FLAG_SEALED;
+    nh->flags = old->flags & (HDR_FLAG_SEALED | HDR_FLAG_TPM_KEYS);
     nh->seal_pcrs = old->seal_pcrs;
     nh->seal_len = old->seal_len;
     memcpy(nh->seal, old->seal, old->seal_len);
@@ -483,15 +484,15 @@ store_tok_reinit(struct store_tok *t, const CK_UTF8CHAR *so_pin, CK_ULONG so_pin
     struct hdr nh;
     uint8_t mk[HDR_KEY_LEN], sk[HDR_SEAL_LEN];
     const uint8_t *sealed = NULL;
-    char tcti[STORE_TCTI_LEN];
+    struct store_tpm_at tpm;
     uint32_t iter;
     uint64_t gen;
     if (label == NULL || (so_pin == NULL && so_pin_len)) return CKR_ARGUMENTS_BAD;
     CK_RV rv = store_kdf_iter(t->s, &iter);
     if (rv != CKR_OK) return rv;
-    store_tcti(t->s, tcti);
+    store_tpm_at(t->s, &tpm);
     if ((rv = store_tok_begin(t)) != CKR_OK) return rv;
-    if ((rv = auth_unseal(tcti, &t->h, sk, &sealed)) != CKR_OK) goto out;
+    if ((rv = auth_unseal(&tpm, &t->h, sk, &sealed)) != CKR_OK) goto out;
     if ((rv = auth_verify(t, &nh, HDR_SO, so_pin, so_pin_len, sealed, mk, true)) != CKR_OK)
         goto out;
     /* Other processes stop trusting their cached index and header before

@@ -40,7 +40,8 @@ static bool
 hdr_seal_ok(const struct hdr *h)
 {
     if (!(h->flags & HDR_FLAG_SEALED))
-        return h->seal_len == 0 && h->seal_pcrs == 0 && !(h->flags & HDR_FLAG_NO_PIN);
+        return h->seal_len == 0 && h->seal_pcrs == 0 &&
+               !(h->flags & (HDR_FLAG_NO_PIN | HDR_FLAG_TPM_KEYS));
     return h->seal_len > 0 && h->seal_len <= HDR_SEAL_MAX && h->seal_pcrs <= 0xFFFFFFu;
 }
 
@@ -156,7 +157,8 @@ hdr_parse(const uint8_t *p, size_t sum_off, struct hdr *h)
     }
     if (!rd_ok(&r, 1)) return "truncated";
     const char *why = hdr_check_serial(h->serial);
-    uint32_t known = HDR_FLAG_USER_PIN | HDR_FLAG_STORE_PINS | HDR_FLAG_SEALED | HDR_FLAG_NO_PIN;
+    uint32_t known = HDR_FLAG_USER_PIN | HDR_FLAG_STORE_PINS | HDR_FLAG_SEALED | HDR_FLAG_NO_PIN |
+                     HDR_FLAG_TPM_KEYS;
     if (why == NULL && (h->flags & ~known) != 0) why = "unknown flags";
     if (why == NULL &&
         ((version == HDR_VERSION_SEALED) != ((h->flags & HDR_FLAG_SEALED) != 0) || !hdr_seal_ok(h)))

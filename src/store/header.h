@@ -55,6 +55,7 @@
 #define HDR_FLAG_STORE_PINS 0x2u /* a credential set sharing the store's PINs */
 #define HDR_FLAG_SEALED 0x4u     /* version 2: PIN wraps need the TPM-sealed secret */
 #define HDR_FLAG_NO_PIN 0x8u     /* sealed, and the user PIN is empty */
+#define HDR_FLAG_TPM_KEYS 0x10u  /* sealed, and its keys are made and used in the TPM */
 #define HDR_ITER_MIN 1000u
 #define HDR_ITER_MAX 50000000u
 

@@ -18,22 +18,26 @@
 #include "util/wipe.h"
 
 void
-store_tcti(const struct store *s, char out[STORE_TCTI_LEN])
+store_tpm_at(const struct store *s, struct store_tpm_at *out)
 {
-    snprintf(out, STORE_TCTI_LEN, "%s", tpm_tcti_choose(&s->conf));
+    snprintf(out->tcti, sizeof out->tcti, "%s", tpm_tcti_choose(&s->conf));
+    snprintf(out->lock, sizeof out->lock, "%s/tpm.lock", s->conf.store);
 }
 
 CK_RV
-store_seal_new(const char *tcti, uint32_t pcrs, struct hdr *h, uint8_t secret[HDR_SEAL_LEN])
+store_seal_new(const struct store_tpm_at *at, uint32_t pcrs, struct hdr *h,
+               uint8_t secret[HDR_SEAL_LEN])
 {
     struct tpm *tpm = NULL;
     uint8_t *blob = NULL;
     size_t blen = 0;
     if (pcrs > 0xFFFFFFu) return CKR_ARGUMENTS_BAD;
     if (prim_random(secret, HDR_SEAL_LEN) != CKR_OK) return CKR_DEVICE_ERROR;
-    CK_RV rv = tpm_open(tcti, &tpm);
-    if (rv == CKR_OK) rv = tpm_seal(tpm, secret, HDR_SEAL_LEN, pcrs, &blob, &blen);
-    tpm_close(tpm);
+    CK_RV rv = tpm_use_begin(at->tcti, at->lock, &tpm);
+    if (rv == CKR_OK) {
+        rv = tpm_seal(tpm, secret, HDR_SEAL_LEN, pcrs, &blob, &blen);
+        tpm_use_end(tpm);
+    }
     if (rv == CKR_OK && blen > HDR_SEAL_MAX) {
         log_err("TPM: the sealed secret (%zu bytes) does not fit the token header", blen);
         rv = CKR_DEVICE_ERROR;
@@ -45,22 +49,24 @@ store_seal_new(const char *tcti, uint32_t pcrs, struct hdr *h, uint8_t secret[HD
         h->flags |= HDR_FLAG_SEALED;
     } else {
         wipe(secret, HDR_SEAL_LEN);
-        log_err("cannot seal a new token to the TPM (TCTI %s)", tcti);
+        log_err("cannot seal a new token to the TPM (TCTI %s)", at->tcti);
     }
     free(blob);
     return rv;
 }
 
 CK_RV
-store_seal_open(const char *tcti, const struct hdr *h, uint8_t secret[HDR_SEAL_LEN])
+store_seal_open(const struct store_tpm_at *at, const struct hdr *h, uint8_t secret[HDR_SEAL_LEN])
 {
     struct tpm *tpm = NULL;
     uint8_t *out = NULL;
     size_t n = 0;
     if (!(h->flags & HDR_FLAG_SEALED)) return CKR_ARGUMENTS_BAD;
-    CK_RV rv = tpm_open(tcti, &tpm);
-    if (rv == CKR_OK) rv = tpm_unseal(tpm, h->seal, h->seal_len, &out, &n);
-    tpm_close(tpm);
+    CK_RV rv = tpm_use_begin(at->tcti, at->lock, &tpm);
+    if (rv == CKR_OK) {
+        rv = tpm_unseal(tpm, h->seal, h->seal_len, &out, &n);
+        tpm_use_end(tpm);
+    }
     if (rv == CKR_OK && n != HDR_SEAL_LEN) rv = CKR_DEVICE_ERROR;
     if (rv == CKR_OK) memcpy(secret, out, HDR_SEAL_LEN);
     wipe_free(out, n);
@@ -69,7 +75,7 @@ store_seal_open(const char *tcti, const struct hdr *h, uint8_t secret[HDR_SEAL_L
         /* The TPM layer logged what the TPM said and what it means. */
         log_err("token %.16s cannot be opened: its key, sealed to a TPM%s, did not unseal "
                 "through TCTI %s",
-                h->serial, h->seal_pcrs ? " and PCRs" : "", tcti);
+                h->serial, h->seal_pcrs ? " and PCRs" : "", at->tcti);
         rv = CKR_DEVICE_ERROR;
     }
     return rv;

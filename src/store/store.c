@@ -596,14 +596,15 @@ store_tok_make(struct store *s, const char label[32], const CK_UTF8CHAR *so_pin,
         pin_len = 0;
         flags |= HDR_FLAG_NO_PIN;
     }
+    if (seal != NULL && seal->tpm_keys) flags |= HDR_FLAG_TPM_KEYS;
     if (!s->ops->writable(s->b, NULL)) return CKR_TOKEN_WRITE_PROTECTED;
     /* Calibrate and seal before taking the store-wide lock: a few KDF runs
      * and TPM commands. */
     if ((rv = store_kdf_iter(s, &iter)) != CKR_OK) return rv;
     if (seal != NULL) {
-        char tcti[STORE_TCTI_LEN];
-        store_tcti(s, tcti);
-        if ((rv = store_seal_new(tcti, seal->pcrs, &h, sk)) != CKR_OK) return rv;
+        struct store_tpm_at at;
+        store_tpm_at(s, &at);
+        if ((rv = store_seal_new(&at, seal->pcrs, &h, sk)) != CKR_OK) return rv;
     }
     if (n > 0 && (v = calloc(n, sizeof *v)) == NULL) {
         rv = CKR_HOST_MEMORY;
@@ -697,6 +698,12 @@ bool
 store_tok_no_pin(const struct store_tok *t)
 {
     return (t->h.flags & HDR_FLAG_NO_PIN) != 0;
+}
+
+bool
+store_tok_tpm_keys(const struct store_tok *t)
+{
+    return (t->h.flags & HDR_FLAG_TPM_KEYS) != 0;
 }
 
 bool
@@ -821,6 +828,7 @@ store_tok_info(struct store_tok *t, struct store_tok_info *out)
     out->user_pin_set = (t->h.flags & HDR_FLAG_USER_PIN) != 0;
     out->sealed = (t->h.flags & HDR_FLAG_SEALED) != 0;
     out->no_pin = (t->h.flags & HDR_FLAG_NO_PIN) != 0;
+    out->tpm_keys = (t->h.flags & HDR_FLAG_TPM_KEYS) != 0;
     out->so_failures = t->h.fails[HDR_SO];
     out->user_failures = t->h.fails[HDR_USER];
     out->max_failures = t->s->conf.max_pin_failures;

@@ -49,6 +49,7 @@ struct store_tok_info {
     bool user_pin_set;
     bool sealed;          /* the PINs open it only with its TPM (store_tok_create_sealed) */
     bool no_pin;          /* sealed, and the user PIN is empty */
+    bool tpm_keys;        /* sealed, and its keys live in the TPM (store_seal) */
     unsigned so_failures; /* consecutive failed logins, persisted */
     unsigned user_failures;
     unsigned max_failures; /* lock threshold (conf.max_pin_failures) */
@@ -100,6 +101,7 @@ CK_RV store_tok_create(struct store *s, const char label[32], const CK_UTF8CHAR 
 struct store_seal {
     uint32_t pcrs; /* bit i: SHA-256 PCR i; 0: bound to the TPM alone */
     bool no_pin;
+    bool tpm_keys; /* the TPM backend: the core makes its keys inside the TPM */
 };
 CK_RV store_tok_create_sealed(struct store *s, const char label[32], const CK_UTF8CHAR *so_pin,
                               CK_ULONG so_pin_len, const struct store_seal *seal,
@@ -155,6 +157,10 @@ void store_tok_label(const struct store_tok *t, char out[32]);
  * whether its user PIN is empty (sealed, no PIN). */
 bool store_tok_sealed(const struct store_tok *t);
 bool store_tok_no_pin(const struct store_tok *t);
+/* Whether the token's keys are made and used inside the TPM (a token of
+ * the TPM backend: store_seal.tpm_keys). Records still hold its objects;
+ * a key record holds the TPM-wrapped blob, never the private key. */
+bool store_tok_tpm_keys(const struct store_tok *t);
 /* The slot ID (no I/O: it never changes). */
 CK_SLOT_ID store_tok_slot(const struct store_tok *t);
 

@@ -86,10 +86,18 @@ CK_RV store_tok_purge_inlock(struct store_tok *t);
  * token), CKR_HOST_MEMORY, and the TPM layer's answers (tpm.h) on create.
  * The secret is the caller's to wipe. */
 #define STORE_TCTI_LEN 256
-/* The TCTI the store reaches its TPM through (tpm_tcti_choose), into out. */
-void store_tcti(const struct store *s, char out[STORE_TCTI_LEN]);
-CK_RV store_seal_new(const char *tcti, uint32_t pcrs, struct hdr *h, uint8_t secret[HDR_SEAL_LEN]);
-CK_RV store_seal_open(const char *tcti, const struct hdr *h, uint8_t secret[HDR_SEAL_LEN]);
+/* How the store reaches its TPM: the TCTI (tpm_tcti_choose) and the lock
+ * file that serializes the processes sharing it (tpm_use_begin):
+ * <store>/tpm.lock, the same file core/tpmkey.c uses. */
+struct store_tpm_at {
+    char tcti[STORE_TCTI_LEN];
+    char lock[4096 + 16];
+};
+void store_tpm_at(const struct store *s, struct store_tpm_at *out);
+CK_RV store_seal_new(const struct store_tpm_at *at, uint32_t pcrs, struct hdr *h,
+                     uint8_t secret[HDR_SEAL_LEN]);
+CK_RV store_seal_open(const struct store_tpm_at *at, const struct hdr *h,
+                      uint8_t secret[HDR_SEAL_LEN]);
 
 /* The PBKDF2 iteration count for new PIN wraps (calibrated once per store
  * to conf.kdf_target_ms). CKR_OK or CKR_DEVICE_ERROR. */

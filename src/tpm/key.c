@@ -8,10 +8,11 @@
  * the store keeps. Keys are noDA (PIN guessing is counted by credtoken,
  * never by the TPM's global dictionary-attack counter).
  *
- * Each signature loads the primary and the key and flushes both before it
- * returns: nothing stays in the TPM's few object slots (swtpm has 3), so
- * any number of keys works on a direct connection without a resource
- * manager.
+ * Each signature loads the key and flushes it before it returns: nothing
+ * stays in the TPM's few object slots (swtpm has 3), so any number of keys
+ * works on a direct connection without a resource manager. The first load
+ * of a held key (tpm_key_open) goes through the primary; later ones load
+ * the TPM's saved context of it, one command.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -86,20 +87,73 @@ key_hash_for(size_t dlen)
     }
 }
 
-CK_RV
-tpm_key_sign_ecdsa(struct tpm *t, const uint8_t *blob, size_t blen, const uint8_t *digest,
-                   size_t dlen, uint8_t *sig, size_t *siglen)
-{
+struct tpm_key {
+    uint32_t bits;
     TPM2B_PUBLIC pub;
     TPM2B_PRIVATE priv;
-    TPMT_SIGNATURE *out = NULL;
-    ESYS_TR primary = ESYS_TR_NONE, key = ESYS_TR_NONE;
-    uint32_t bits;
-    if (tpm_blob_unpack(KEY_MAGIC, blob, blen, &bits, &pub, &priv) != CKR_OK) {
+    TPMS_CONTEXT *saved; /* the key once loaded (ESYS memory), or NULL */
+};
+
+CK_RV
+tpm_key_open(const uint8_t *blob, size_t blen, struct tpm_key **out)
+{
+    struct tpm_key *k = calloc(1, sizeof *k);
+    if (k == NULL) return CKR_HOST_MEMORY;
+    if (tpm_blob_unpack(KEY_MAGIC, blob, blen, &k->bits, &k->pub, &k->priv) != CKR_OK ||
+        (k->bits != 256 && k->bits != 384)) {
         log_err("TPM: not a key of ours");
+        free(k);
         return CKR_KEY_HANDLE_INVALID;
     }
-    size_t flen = bits / 8;
+    *out = k;
+    return CKR_OK;
+}
+
+void
+tpm_key_close(struct tpm_key *k)
+{
+    if (k == NULL) return;
+    Esys_Free(k->saved);
+    free(k);
+}
+
+unsigned
+tpm_key_bits(const struct tpm_key *k)
+{
+    return k->bits;
+}
+
+/* Load k: from its saved context when that still loads (one command),
+ * else under the primary, saving the new context for next time. */
+static CK_RV
+key_load(struct tpm *t, struct tpm_key *k, ESYS_TR *out)
+{
+    ESYS_TR primary = ESYS_TR_NONE;
+    /* A stale context (the TPM restarted, or it is another TPM now) is
+     * no error: the blob is loaded again. */
+    if (k->saved != NULL && Esys_ContextLoad(t->esys, k->saved, out) == TSS2_RC_SUCCESS)
+        return CKR_OK;
+    Esys_Free(k->saved);
+    k->saved = NULL;
+    CK_RV rv = tpm_primary(t, &primary);
+    if (rv == CKR_OK)
+        rv = tpm_rv(Esys_Load(t->esys, primary, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+                              &k->priv, &k->pub, out),
+                    "load a key (made by another TPM?)");
+    /* The primary is needed only to load the key: its slot is freed first. */
+    if (primary != ESYS_TR_NONE) Esys_FlushContext(t->esys, primary);
+    if (rv == CKR_OK && Esys_ContextSave(t->esys, *out, &k->saved) != TSS2_RC_SUCCESS)
+        k->saved = NULL; /* the next call loads the blob again */
+    return rv;
+}
+
+CK_RV
+tpm_key_ecdsa(struct tpm *t, struct tpm_key *k, const uint8_t *digest, size_t dlen, uint8_t *sig,
+              size_t *siglen)
+{
+    TPMT_SIGNATURE *out = NULL;
+    ESYS_TR key = ESYS_TR_NONE;
+    size_t flen = k->bits / 8;
     TPMT_SIG_SCHEME scheme = {.scheme = TPM2_ALG_ECDSA};
     scheme.details.ecdsa.hashAlg = key_hash_for(dlen);
     if (scheme.details.ecdsa.hashAlg == TPM2_ALG_NULL) return CKR_DATA_LEN_RANGE;
@@ -110,13 +164,7 @@ tpm_key_sign_ecdsa(struct tpm *t, const uint8_t *blob, size_t blen, const uint8_
     TPM2B_DIGEST d = {.size = (UINT16)dlen};
     memcpy(d.buffer, digest, dlen);
     TPMT_TK_HASHCHECK none = {.tag = TPM2_ST_HASHCHECK, .hierarchy = TPM2_RH_NULL};
-    CK_RV rv = tpm_primary(t, &primary);
-    if (rv == CKR_OK)
-        rv = tpm_rv(Esys_Load(t->esys, primary, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &priv,
-                              &pub, &key),
-                    "load a key (made by another TPM?)");
-    /* The primary is needed only to load the key: its slot is freed first. */
-    if (primary != ESYS_TR_NONE) Esys_FlushContext(t->esys, primary);
+    CK_RV rv = key_load(t, k, &key);
     if (rv == CKR_OK)
         rv = tpm_rv(Esys_Sign(t->esys, key, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &d,
                               &scheme, &none, &out),
@@ -134,5 +182,17 @@ tpm_key_sign_ecdsa(struct tpm *t, const uint8_t *blob, size_t blen, const uint8_
     }
     Esys_Free(out);
     if (key != ESYS_TR_NONE) Esys_FlushContext(t->esys, key);
+    return rv;
+}
+
+CK_RV
+tpm_key_sign_ecdsa(struct tpm *t, const uint8_t *blob, size_t blen, const uint8_t *digest,
+                   size_t dlen, uint8_t *sig, size_t *siglen)
+{
+    struct tpm_key *k;
+    CK_RV rv = tpm_key_open(blob, blen, &k);
+    if (rv != CKR_OK) return rv;
+    rv = tpm_key_ecdsa(t, k, digest, dlen, sig, siglen);
+    tpm_key_close(k);
     return rv;
 }

@@ -39,6 +39,7 @@ tpm_open(const char *tcti, struct tpm **out)
     (void)pthread_once(&quiet, tpm_quiet_tss2);
     struct tpm *t = calloc(1, sizeof *t);
     if (t == NULL) return CKR_HOST_MEMORY;
+    t->lock_fd = -1;
     TSS2_RC rc = Tss2_TctiLdr_Initialize(tcti, &t->tcti);
     if (rc != TSS2_RC_SUCCESS) {
         log_err("TPM: TCTI \"%s\" cannot be loaded or reached", tcti);
@@ -107,8 +108,10 @@ tpm_caps_get(struct tpm *t, struct tpm_caps *out)
     if ((rv = tpm_cap(t, TPM2_CAP_ALGS, 0, TPM2_MAX_CAP_ALGS, &d)) != CKR_OK) return rv;
     for (UINT32 i = 0; i < d->data.algorithms.count; i++) {
         TPM2_ALG_ID a = d->data.algorithms.algProperties[i].alg;
+        if (a == TPM2_ALG_SHA1) out->sha1 = true;
         if (a == TPM2_ALG_SHA256) out->sha256 = true;
         if (a == TPM2_ALG_SHA384) out->sha384 = true;
+        if (a == TPM2_ALG_SHA512) out->sha512 = true;
         if (a == TPM2_ALG_KEYEDHASH) out->hmac = true;
     }
     Esys_Free(d);

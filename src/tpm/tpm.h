@@ -30,12 +30,12 @@ struct tpm;
 /* What this TPM can do, asked of it (TPM2_GetCapability, TPM2_TestParms):
  * the mechanism lists of a TPM token are built from it. */
 struct tpm_caps {
-    bool ecc_p256, ecc_p384;  /* ECDSA keys on these curves */
-    bool rsa2048, rsa3072;    /* RSA keys of these sizes */
-    bool sha256, sha384;      /* hash algorithms */
-    bool hmac;                /* keyed-hash objects */
-    unsigned transient_slots; /* loaded objects at once (TPM2_PT_HR_TRANSIENT_MIN) */
-    char manufacturer[5];     /* TPM2_PT_MANUFACTURER, e.g. "IBM" */
+    bool ecc_p256, ecc_p384;           /* ECDSA keys on these curves */
+    bool rsa2048, rsa3072;             /* RSA keys of these sizes */
+    bool sha1, sha256, sha384, sha512; /* hash algorithms */
+    bool hmac;                         /* keyed-hash objects */
+    unsigned transient_slots;          /* loaded objects at once (TPM2_PT_HR_TRANSIENT_MIN) */
+    char manufacturer[5];              /* TPM2_PT_MANUFACTURER, e.g. "IBM" */
 };
 
 /* The TCTI to use: CREDTOKEN_TCTI, then c->tpm_tcti, then the default. */
@@ -76,6 +76,32 @@ CK_RV tpm_key_create_ec(struct tpm *t, unsigned bits, uint8_t **blob, size_t *bl
  * key blob); tpm_rv()'s answers. */
 CK_RV tpm_key_sign_ecdsa(struct tpm *t, const uint8_t *blob, size_t blen, const uint8_t *digest,
                          size_t dlen, uint8_t *sig, size_t *siglen);
+
+/* A key blob held for repeated use: after its first load the TPM's saved
+ * context of it is kept, so later signatures load it with one
+ * TPM2_ContextLoad instead of creating the primary and loading the blob
+ * (when that context no longer loads, after a TPM restart, the blob is
+ * loaded again). Nothing stays loaded in the TPM between calls. A tpm_key
+ * is used by one thread at a time (tpm_use serializes). */
+struct tpm_key;
+/* CKR_OK; CKR_HOST_MEMORY; CKR_KEY_HANDLE_INVALID (not a key blob). */
+CK_RV tpm_key_open(const uint8_t *blob, size_t blen, struct tpm_key **out);
+void tpm_key_close(struct tpm_key *k); /* NULL is a no-op */
+/* The curve's size in bits (256 or 384). */
+unsigned tpm_key_bits(const struct tpm_key *k);
+/* tpm_key_sign_ecdsa() with a held key. */
+CK_RV tpm_key_ecdsa(struct tpm *t, struct tpm_key *k, const uint8_t *digest, size_t dlen,
+                    uint8_t *sig, size_t *siglen);
+
+/* One user of a TPM at a time (use.c): the TPM is opened for each use and
+ * closed after it, so a direct TCTI (swtpm, /dev/tpm0), which serves one
+ * connection, is never held between calls. begin takes a process-wide
+ * mutex and, when lock_path is not NULL, an exclusive flock on that file
+ * (created 0600), serializing the processes that share it; then opens
+ * tcti. On failure nothing is held. CKR_OK or tpm_open()'s answers. */
+CK_RV tpm_use_begin(const char *tcti, const char *lock_path, struct tpm **out);
+/* Close t and release what begin took. */
+void tpm_use_end(struct tpm *t);
 
 /* The one mapping of TSS2 return codes (tpm_rv.c); what names the
  * operation for the log line. TSS2_RC_SUCCESS is CKR_OK and logs nothing.

@@ -12,6 +12,7 @@
 struct tpm {
     TSS2_TCTI_CONTEXT *tcti;
     ESYS_CONTEXT *esys;
+    int lock_fd; /* tpm_use_begin's flock, or -1 */
 };
 
 /* The owner hierarchy's storage primary key (the TCG's ECC P-256 SRK

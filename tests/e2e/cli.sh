@@ -1,11 +1,7 @@
 #!/usr/bin/env bash
 # The credtoken CLI: init, list as a table and as JSON, and one-line errors.
 . "$(dirname "$0")/lib.sh"
-CLI=${CREDTOKEN_TEST_CLI:?CREDTOKEN_TEST_CLI not set}
-ct() { "$CLI" --module "$MOD" "$@"; }
-printf '%s\n' $SO_PIN >so.pin
-printf '%s\n' $PIN >user.pin
-chmod 600 so.pin user.pin
+use_cli
 
 step "init creates a token with both PINs"
 ct init --label cli-one --so-pin-file so.pin --pin-file user.pin >init.txt

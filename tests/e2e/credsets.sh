@@ -10,11 +10,7 @@
 # every set whole (old or new) or absent.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-CLI=${CREDTOKEN_TEST_CLI:?CREDTOKEN_TEST_CLI not set}
-ct() { "$CLI" --module "$MOD" "$@"; }
-printf '%s\n' $SO_PIN >so.pin
-printf '%s\n' $PIN >user.pin
-chmod 600 so.pin user.pin
+use_cli
 create() { # create ID FILE [flags...]
   local id=$1 file=$2; shift 2
   ct set create "$id" --from "$file" --so-pin-file so.pin --pin-file user.pin "$@"

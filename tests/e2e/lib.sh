@@ -54,8 +54,26 @@ wait_port() {
   fail "nothing listens on 127.0.0.1:$1"
 }
 
-# init_token LABEL: a token with SO and user PINs, through pkcs11-tool.
+# use_cli: the credtoken CLI as ct, and the PINs in so.pin and user.pin.
+use_cli() {
+  CLI=${CREDTOKEN_TEST_CLI:?CREDTOKEN_TEST_CLI not set}
+  ct() { "$CLI" --module "$MOD" "$@"; }
+  printf '%s\n' $SO_PIN >so.pin
+  printf '%s\n' $PIN >user.pin
+  chmod 600 so.pin user.pin
+}
+
+# init_token LABEL: a token with SO and user PINs, through pkcs11-tool;
+# with CT_BACKEND=tpm a token of the TPM backend instead, made by the CLI
+# on a swtpm of its own (the same tests then run with keys in the TPM).
 init_token() {
+  if [ "${CT_BACKEND:-file}" = tpm ]; then
+    [ -n "${CREDTOKEN_TCTI:-}" ] || { start_swtpm tpm0; export CREDTOKEN_TCTI=$TCTI_tpm0; }
+    use_cli
+    ct init --label "$1" --so-pin-file so.pin --pin-file user.pin --backend tpm >/dev/null
+    $P11 -T | grep -q "TPM 2.0" || fail "token $1 is not of the TPM backend"
+    return
+  fi
   $P11 --init-token --label "$1" --so-pin $SO_PIN >/dev/null
   $P11 --token-label "$1" --login --login-type so --so-pin $SO_PIN --init-pin --pin $PIN >/dev/null
 }

@@ -5,11 +5,7 @@
 # refuses it with a clear error while the original boot state opens it;
 # a sealed token with a PIN; the CLI's bad inputs.
 . "$(dirname "$0")/lib.sh"
-CLI=${CREDTOKEN_TEST_CLI:?CREDTOKEN_TEST_CLI not set}
-ct() { "$CLI" --module "$MOD" "$@"; }
-printf '%s\n' $SO_PIN >so.pin
-printf '%s\n' $PIN >user.pin
-chmod 600 so.pin user.pin
+use_cli
 start_swtpm tpm1
 start_swtpm tpm2
 export CREDTOKEN_TCTI=$TCTI_tpm1

@@ -1,0 +1,202 @@
+/*
+ * tpmkey.c: keys made and used inside the TPM (tpmkey.h).
+ */
+#include "core/tpmkey.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/library.h"
+#include "util/log.h"
+
+void
+tpmkey_where_get(const struct conf *c, struct tpmkey_where *w)
+{
+    snprintf(w->tcti, sizeof w->tcti, "%s", tpm_tcti_choose(c));
+    snprintf(w->lock, sizeof w->lock, "%s/tpm.lock", c->store);
+}
+
+bool
+tpmkey_is(const struct attr_set *attrs)
+{
+    return attr_set_find(attrs, CKA_CREDTOKEN_TPM_KEY) != NULL;
+}
+
+/* A TPM answer as the PKCS#11 crypto functions may return it. */
+static CK_RV
+tpmkey_rv(CK_RV rv)
+{
+    switch (rv) {
+    case CKR_OK:
+    case CKR_HOST_MEMORY:
+    case CKR_DEVICE_MEMORY:
+    case CKR_DEVICE_ERROR:
+        return rv;
+    default:
+        return CKR_DEVICE_ERROR;
+    }
+}
+
+/* ---- generation ---- */
+
+static CK_RV
+tpmkey_check_template(const struct attr_set *priv)
+{
+    if (!attr_set_get_bool(priv, CKA_SENSITIVE, true) ||
+        attr_set_get_bool(priv, CKA_EXTRACTABLE, false)) {
+        log_err("C_GenerateKeyPair: a key made in the TPM is sensitive and never extractable");
+        return CKR_TEMPLATE_INCONSISTENT;
+    }
+    return CKR_OK;
+}
+
+static CK_RV
+tpmkey_copy(const struct attr_set *from, struct attr_set *to, CK_ATTRIBUTE_TYPE type)
+{
+    const struct attr *a = attr_set_find(from, type);
+    if (a == NULL) return CKR_FUNCTION_FAILED;
+    return attr_set_put(to, type, a->val, a->len);
+}
+
+CK_RV
+tpmkey_generate_pair(const struct tpmkey_where *w, const CK_MECHANISM *m, struct attr_set *pub,
+                     struct attr_set *priv)
+{
+    uint8_t point[TPM_EC_POINT_MAX];
+    size_t plen = 0, blen = 0;
+    uint8_t *blob = NULL;
+    CK_ULONG bits = 0;
+    struct tpm *t = NULL;
+    if (m->mechanism != CKM_EC_KEY_PAIR_GEN) return CKR_MECHANISM_INVALID;
+    if (m->pParameter != NULL || m->ulParameterLen != 0) return CKR_MECHANISM_PARAM_INVALID;
+    CK_RV rv = tpmkey_check_template(priv);
+    if (rv == CKR_OK) rv = mech_ec_curve_bits(pub, &bits);
+    if (rv == CKR_OK && bits != 256 && bits != 384) rv = CKR_CURVE_NOT_SUPPORTED;
+    if (rv != CKR_OK) return rv;
+    if ((rv = tpm_use_begin(w->tcti, w->lock, &t)) == CKR_OK) {
+        rv = tpm_key_create_ec(t, (unsigned)bits, &blob, &blen, point, &plen);
+        tpm_use_end(t);
+    }
+    if (rv != CKR_OK && rv != CKR_CURVE_NOT_SUPPORTED && rv != CKR_HOST_MEMORY) rv = tpmkey_rv(rv);
+    /* The public key object's attributes, checked and completed as for
+     * C_CreateObject (the DER point, CKA_PUBLIC_KEY_INFO). */
+    if (rv == CKR_OK) rv = attr_set_put(pub, CKA_EC_POINT, point, plen);
+    if (rv == CKR_OK) rv = mech_key_complete(CKO_PUBLIC_KEY, CKK_EC, pub);
+    if (rv == CKR_OK) rv = tpmkey_copy(pub, priv, CKA_EC_PARAMS);
+    if (rv == CKR_OK) rv = tpmkey_copy(pub, priv, CKA_EC_POINT);
+    if (rv == CKR_OK) rv = tpmkey_copy(pub, priv, CKA_PUBLIC_KEY_INFO);
+    if (rv == CKR_OK) rv = attr_set_put(priv, CKA_CREDTOKEN_TPM_KEY, blob, blen);
+    free(blob);
+    return rv;
+}
+
+/* ---- signing ---- */
+
+struct tpmkey_ctx {
+    struct tpmkey_where where;
+    struct tpm_key *key;
+};
+
+static void
+tpmkey_ctx_free(void *p)
+{
+    struct tpmkey_ctx *c = p;
+    if (c == NULL) return;
+    tpm_key_close(c->key);
+    free(c);
+}
+
+/* ECDSA signs the leftmost field-size bytes of what it is given, and a
+ * shorter value as the same integer: both become exactly a field-size
+ * digest, the size of the hash the TPM signs with (P-256: SHA-256). */
+static CK_RV
+tpmkey_ecdsa(void *p, const uint8_t *tbs, size_t len, uint8_t *sig, size_t flen)
+{
+    struct tpmkey_ctx *c = p;
+    uint8_t d[48] = {0};
+    size_t siglen = 2 * flen;
+    struct tpm *t;
+    if (flen > sizeof d) return CKR_FUNCTION_FAILED;
+    if (len >= flen)
+        memcpy(d, tbs, flen);
+    else
+        memcpy(d + flen - len, tbs, len);
+    CK_RV rv = tpm_use_begin(c->where.tcti, c->where.lock, &t);
+    if (rv == CKR_OK) {
+        rv = tpm_key_ecdsa(t, c->key, d, flen, sig, &siglen);
+        tpm_use_end(t);
+    }
+    if (rv == CKR_OK && siglen != 2 * flen) rv = CKR_FUNCTION_FAILED;
+    return tpmkey_rv(rv);
+}
+
+static const struct mech_ext tpmkey_ext = {
+    .ecdsa = tpmkey_ecdsa,
+    .free = tpmkey_ctx_free,
+};
+
+CK_RV
+tpmkey_mech_key(const struct tpmkey_where *w, const struct attr_set *attrs, struct mech_key **out)
+{
+    const struct attr *b = attr_set_find(attrs, CKA_CREDTOKEN_TPM_KEY);
+    if (b == NULL) return CKR_FUNCTION_FAILED;
+    struct tpmkey_ctx *c = calloc(1, sizeof *c);
+    if (c == NULL) return CKR_HOST_MEMORY;
+    c->where = *w;
+    CK_RV rv = tpm_key_open(b->val, b->len, &c->key);
+    if (rv != CKR_OK) {
+        free(c);
+        return rv == CKR_HOST_MEMORY ? rv : CKR_FUNCTION_FAILED;
+    }
+    return mech_key_new_ext(attrs, &tpmkey_ext, c, out);
+}
+
+/* ---- mechanisms ---- */
+
+CK_RV
+tpmkey_caps_inlock(struct library *lib, const struct tpm_caps **out)
+{
+    if (!lib->tpm_caps_ok) {
+        struct tpmkey_where w;
+        struct tpm *t;
+        tpmkey_where_get(&lib->conf, &w);
+        CK_RV rv = tpm_use_begin(w.tcti, w.lock, &t);
+        if (rv == CKR_OK) {
+            rv = tpm_caps_get(t, &lib->tpm_caps);
+            tpm_use_end(t);
+        }
+        if (rv != CKR_OK) return tpmkey_rv(rv);
+        lib->tpm_caps_ok = true;
+    }
+    *out = &lib->tpm_caps;
+    return CKR_OK;
+}
+
+/* The mechanisms of a TPM token: its key operations run in the TPM; the
+ * digests need no key. */
+static const CK_MECHANISM_TYPE tpmkey_mechs[] = {
+    CKM_SHA_1,        CKM_SHA256,          CKM_SHA384,       CKM_SHA512,
+    CKM_SHA224,       CKM_EC_KEY_PAIR_GEN, CKM_ECDSA,        CKM_ECDSA_SHA1,
+    CKM_ECDSA_SHA224, CKM_ECDSA_SHA256,    CKM_ECDSA_SHA384, CKM_ECDSA_SHA512,
+};
+
+bool
+tpmkey_mech(const struct tpm_caps *caps, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO *info)
+{
+    size_t i;
+    for (i = 0; i < sizeof tpmkey_mechs / sizeof tpmkey_mechs[0]; i++)
+        if (tpmkey_mechs[i] == type) break;
+    const struct mech_desc *d = mech_find(type);
+    if (i == sizeof tpmkey_mechs / sizeof tpmkey_mechs[0] || d == NULL) return false;
+    *info = d->info;
+    if (type != CKM_EC_KEY_PAIR_GEN && !(d->info.flags & CKF_SIGN)) return true; /* a digest */
+    /* A curve counts when the TPM also has the hash of its size, which
+     * every signature on it is made with. */
+    bool p256 = caps->ecc_p256 && caps->sha256, p384 = caps->ecc_p384 && caps->sha384;
+    if (!p256 && !p384) return false;
+    info->ulMinKeySize = p256 ? 256 : 384;
+    info->ulMaxKeySize = p384 ? 384 : 256;
+    info->flags |= CKF_HW;
+    return true;
+}

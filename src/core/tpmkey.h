@@ -1,0 +1,63 @@
+/*
+ * tpmkey.h: the keys of a token of the TPM backend (store_tok_tpm_keys).
+ *
+ * Such a token's key pairs are made inside the TPM, under its storage
+ * primary key: the private key object holds only the TPM-wrapped blob
+ * (CKA_CREDTOKEN_TPM_KEY, never revealed) next to its public attributes,
+ * and every private operation is a TPM command. Its records are still
+ * sealed by the store (its header is sealed to the TPM as well), so the
+ * blob of a key is read only after a login.
+ *
+ * The TPM is reached through tpm_use_begin(): the configuration's TCTI
+ * (or CREDTOKEN_TCTI), one caller at a time, serialized across processes
+ * by the flock of <store>/tpm.lock. Nothing here holds the library lock
+ * while it talks to the TPM, except tpmkey_caps_inlock() (once).
+ */
+#ifndef CT_CORE_TPMKEY_H
+#define CT_CORE_TPMKEY_H
+
+#include <stdbool.h>
+
+#include "credtoken/pkcs11.h"
+#include "mech/mech.h"
+#include "tpm/tpm.h"
+#include "util/attr.h"
+#include "util/conf.h"
+
+struct library;
+
+/* Where a process reaches the TPM: copied out of the configuration under
+ * the library lock, used without it. */
+struct tpmkey_where {
+    char tcti[256];
+    char lock[4096 + 16];
+};
+void tpmkey_where_get(const struct conf *c, struct tpmkey_where *w);
+
+/* C_GenerateKeyPair's work on a TPM token (pub and priv after
+ * manage_gen_prepare): CKM_EC_KEY_PAIR_GEN on P-256 or P-384, made by the
+ * TPM. pub gets CKA_EC_POINT and CKA_PUBLIC_KEY_INFO; priv gets
+ * CKA_EC_PARAMS, CKA_EC_POINT, CKA_PUBLIC_KEY_INFO and the blob. The
+ * private key must stay sensitive and unextractable. CKR_OK,
+ * CKR_MECHANISM_INVALID, CKR_MECHANISM_PARAM_INVALID,
+ * CKR_TEMPLATE_INCOMPLETE, CKR_TEMPLATE_INCONSISTENT (CKA_SENSITIVE false
+ * or CKA_EXTRACTABLE true), CKR_CURVE_NOT_SUPPORTED, CKR_HOST_MEMORY,
+ * CKR_DEVICE_MEMORY, CKR_DEVICE_ERROR (the TPM: logged). */
+CK_RV tpmkey_generate_pair(const struct tpmkey_where *w, const CK_MECHANISM *m,
+                           struct attr_set *pub, struct attr_set *priv);
+
+/* Whether attrs are those of a key held by a TPM. */
+bool tpmkey_is(const struct attr_set *attrs);
+/* The mech_key of such a private key: it signs through the TPM.
+ * CKR_OK, CKR_HOST_MEMORY, CKR_FUNCTION_FAILED (not a key blob: logged). */
+CK_RV tpmkey_mech_key(const struct tpmkey_where *w, const struct attr_set *attrs,
+                      struct mech_key **out);
+
+/* What the TPM can do, asked once per library (under its lock).
+ * CKR_OK, CKR_DEVICE_ERROR (no TPM: logged), CKR_HOST_MEMORY. */
+CK_RV tpmkey_caps_inlock(struct library *lib, const struct tpm_caps **out);
+/* Whether a TPM token with caps offers mechanism type, and its info
+ * there (key sizes from the TPM's curves, CKF_HW). */
+bool tpmkey_mech(const struct tpm_caps *caps, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO *info);
+
+#endif

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# A token of the TPM backend (credtoken init --backend tpm) against real
+# swtpm instances: pkcs11-tool makes P-256 and P-384 keys inside the TPM and
+# signs with them; openssl verifies; the PKCS#11 answers (tpm_checks.py);
+# openssl's engine signs; 1,000 keys on a direct swtpm connection with
+# nothing left loaded; processes sharing the TPM; a copy of the store on
+# another TPM opens nothing; the CLI's bad inputs.
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+use_cli
+start_swtpm tpm1
+start_swtpm tpm2
+export CREDTOKEN_TCTI=$TCTI_tpm1
+loaded() { TPM2TOOLS_TCTI=$TCTI_tpm1 tpm2_getcap handles-transient | grep -c 0x || true; }
+echo "signed inside the TPM" >msg
+# spki ID: the public key's CKA_PUBLIC_KEY_INFO, DER (pkcs11-tool 0.23
+# cannot read a P-384 public key out of any token).
+spki() {
+  /usr/bin/python3 -c '
+import sys, PyKCS11
+lib = PyKCS11.PyKCS11Lib(); lib.load(sys.argv[1])
+s = lib.openSession(lib.getSlotList(tokenPresent=True)[0])
+k = s.findObjects([(PyKCS11.CKA_CLASS, PyKCS11.CKO_PUBLIC_KEY), (PyKCS11.CKA_ID, bytes.fromhex(sys.argv[2]))])
+sys.stdout.buffer.write(bytes(s.getAttributeValue(k[0], [PyKCS11.CKA_PUBLIC_KEY_INFO], allAsBinary=True)[0]))
+' "$MOD" "$1"
+}
+
+step "init --backend tpm"
+ct init --label dev --so-pin-file so.pin --pin-file user.pin --backend tpm >init.txt
+expect_in 'initialized token "dev" in slot 0, TPM backend (keys inside the TPM)' init.txt
+$P11 -T >info.txt
+expect_in "TPM 2.0" info.txt
+$P11 --token-label dev -M >mechs.txt
+expect_in "ECDSA-KEY-PAIR-GEN, keySize={256,384}, hw" mechs.txt
+if grep -q "AES\|RSA" mechs.txt; then cat mechs.txt; fail "software mechanisms on a TPM token"; fi
+
+step "pkcs11-tool makes P-256 and P-384 keys in the TPM; openssl verifies their signatures"
+for k in "01 EC:prime256v1 sha256" "02 EC:secp384r1 sha384"; do
+  set -- $k
+  $P11 --token-label dev --login --pin $PIN --keypairgen --key-type "$2" --label "k$1" \
+    --id "$1" >gen$1.txt
+  expect_in "never extractable" gen$1.txt
+  spki "$1" >k$1.der
+  openssl pkey -pubin -inform DER -in k$1.der -out k$1.pem
+  mech=ECDSA-$(echo "$3" | tr a-z A-Z)
+  # pkcs11-tool 0.23 picks the key for --sign by --id only.
+  for i in 1 2 3; do
+    $P11 --token-label dev --login --pin $PIN --sign -m "$mech" --signature-format openssl \
+      --id "$1" -i msg -o sig$1 2>/dev/null
+    openssl dgst -"$3" -verify k$1.pem -signature sig$1 msg >v.txt
+    expect_in "Verified OK" v.txt
+  done
+done
+$P11 --token-label dev --login --pin $PIN --sign -m ECDSA-SHA1 --signature-format openssl \
+  --id 01 -i msg -o sig1 2>/dev/null
+openssl dgst -sha1 -verify k01.pem -signature sig1 msg >v.txt
+expect_in "Verified OK" v.txt
+if $P11 --token-label dev --login --pin $PIN --read-object --type privkey --id 01 -o p.der \
+  >/dev/null 2>&1 && [ -s p.der ]; then fail "a private key was read out"; fi
+[ "$(loaded)" = 0 ] || fail "objects left loaded in the TPM"
+
+step "the PKCS#11 answers of a TPM token (PyKCS11)"
+/usr/bin/python3 "$HERE/tpm_checks.py" "$MOD" dev $PIN >checks.txt 2>&1 ||
+  { cat checks.txt; fail "tpm_checks.py"; }
+cat checks.txt
+
+step "openssl through the libp11 engine signs with the TPM key"
+OPENSSL_CONF=$WORK/openssl.cnf openssl pkeyutl -engine pkcs11 -keyform engine -sign \
+  -inkey "pkcs11:token=dev;object=k01;type=private;pin-value=$PIN" \
+  -in <(openssl dgst -sha256 -binary msg) -out sig3 2>engine.err || { cat engine.err; fail "engine"; }
+openssl pkeyutl -verify -pubin -inkey k01.pem -in <(openssl dgst -sha256 -binary msg) \
+  -sigfile sig3 >v3.txt
+expect_in "Signature Verified Successfully" v3.txt
+
+step "1,000 keys on a direct swtpm connection (3 object slots), nothing left loaded"
+/usr/bin/python3 "$HERE/tpm_many.py" "$MOD" dev $PIN 1000 >many.txt 2>&1 ||
+  { cat many.txt; fail "tpm_many.py"; }
+cat many.txt
+[ "$(loaded)" = 0 ] || fail "objects left loaded in the TPM"
+
+step "four processes sign at once through one direct connection, serialized"
+for p in 1 2 3 4; do
+  (for i in 1 2 3 4 5; do
+     $P11 --token-label dev --login --pin $PIN --sign -m ECDSA-SHA256 --id 01 -i msg \
+       -o par$p.$i >/dev/null 2>&1 || exit 1
+   done) &
+  pids[$p]=$!
+done
+for p in 1 2 3 4; do wait "${pids[$p]}" || fail "process $p failed to sign"; done
+for f in par*; do
+  $P11 --token-label dev --verify -m ECDSA-SHA256 --id 01 -i msg --signature-file "$f" \
+    >/dev/null 2>&1 || fail "$f does not verify"
+done
+[ "$(loaded)" = 0 ] || fail "objects left loaded in the TPM"
+
+step "a copy of the store on another TPM opens nothing"
+cp -a store store-copy
+printf 'store = %s/store-copy\nkdf_target_ms = 2\n' "$WORK" >copy.conf
+if CREDTOKEN_CONF=$WORK/copy.conf CREDTOKEN_TCTI=$TCTI_tpm2 $P11 --token-label dev --login \
+  --pin $PIN --sign -m ECDSA-SHA256 --id 01 -i msg -o sig4 >copy.out 2>&1; then
+  fail "the copy signed on another TPM"
+fi
+expect_in "made by another TPM" copy.out
+CREDTOKEN_CONF=$WORK/copy.conf $P11 --token-label dev --login --pin $PIN --sign \
+  -m ECDSA-SHA256 --id 01 -i msg -o sig4 >/dev/null
+
+step "no TPM: a clear error, nothing hangs"
+dead=$(free_port)
+if CREDTOKEN_TCTI=swtpm:host=127.0.0.1,port=$dead timeout 20 $P11 --token-label dev --login \
+  --pin $PIN --sign -m ECDSA-SHA256 --id 01 -i msg -o sig5 >dead.out 2>&1; then
+  fail "signed without a TPM"
+fi
+expect_in "cannot be loaded or reached" dead.out
+
+step "CLI: bad inputs"
+if ct init --label x --so-pin-file so.pin --backend tpm2 >bad.out 2>&1; then fail "tpm2"; fi
+expect_in 'init: --backend takes "file" or "tpm", not "tpm2"' bad.out
+echo "tpm_backend: ok"

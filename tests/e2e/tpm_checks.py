@@ -1,0 +1,118 @@
+#!/usr/bin/python3
+"""tpm_checks.py MODULE LABEL PIN: with PyKCS11, the PKCS#11 answers of a
+token of the TPM backend: its mechanism list is what the TPM does, its
+keys are made in the TPM and sign there, and a private key cannot be read,
+wrapped, copied out or made extractable in any form."""
+import hashlib
+import sys
+
+import PyKCS11
+from PyKCS11 import (CKA_CLASS, CKA_EC_PARAMS, CKA_EXTRACTABLE, CKA_ID, CKA_KEY_TYPE,
+                     CKA_LABEL, CKA_PRIVATE, CKA_SENSITIVE, CKA_SIGN, CKA_TOKEN, CKA_VALUE,
+                     CKA_VALUE_LEN, CKK_AES, CKK_EC, CKM_AES_KEY_GEN, CKM_ECDSA,
+                     CKM_ECDSA_SHA256, CKM_EC_KEY_PAIR_GEN, CKO_PRIVATE_KEY, CKO_PUBLIC_KEY,
+                     CKO_SECRET_KEY, Mechanism, PyKCS11Error)
+from PyKCS11.LowLevel import ckattrlist
+
+CKA_CREDTOKEN_TPM_KEY = PyKCS11.CKA_VENDOR_DEFINED | 0x43540000 | 0x06
+P256 = bytes.fromhex("06082a8648ce3d030107")
+module, label, pin = sys.argv[1:4]
+lib = PyKCS11.PyKCS11Lib()
+lib.load(module)
+slot = [s for s in lib.getSlotList(tokenPresent=True)
+        if lib.getTokenInfo(s).label.strip() == label][0]
+checks = 0
+
+
+def expect(what, rv, want):
+    global checks
+    print(f"{what} -> {PyKCS11.CKR.get(rv, hex(rv))}")
+    assert rv == want, f"{what}: {PyKCS11.CKR.get(rv, hex(rv))}, want {PyKCS11.CKR[want]}"
+    checks += 1
+
+
+def call_rv(f, *a):
+    try:
+        f(*a)
+        return PyKCS11.CKR_OK
+    except PyKCS11Error as e:
+        return e.value
+
+
+# The mechanism list: what the TPM does, nothing in software.
+mechs = set(lib.getMechanismList(slot))
+for m in ("CKM_EC_KEY_PAIR_GEN", "CKM_ECDSA", "CKM_ECDSA_SHA256", "CKM_ECDSA_SHA384"):
+    assert m in mechs, f"{m} missing from {sorted(mechs)}"
+for m in ("CKM_AES_KEY_GEN", "CKM_AES_GCM", "CKM_RSA_PKCS_KEY_PAIR_GEN", "CKM_ECDH1_DERIVE",
+          "CKM_EC_EDWARDS_KEY_PAIR_GEN", "CKM_AES_KEY_WRAP"):
+    assert m not in mechs, f"{m} listed on a TPM token"
+info = lib.getMechanismInfo(slot, "CKM_EC_KEY_PAIR_GEN")
+assert (info.ulMinKeySize, info.ulMaxKeySize) == (256, 384), info
+assert "CKF_HW" in info.flags2text(), info
+expect("C_GetMechanismInfo(CKM_AES_GCM)",
+       call_rv(lib.getMechanismInfo, slot, "CKM_AES_GCM"), PyKCS11.CKR_MECHANISM_INVALID)
+
+s = lib.openSession(slot, PyKCS11.CKF_SERIAL_SESSION | PyKCS11.CKF_RW_SESSION)
+s.login(pin)
+pubt = [(CKA_TOKEN, True), (CKA_EC_PARAMS, P256), (CKA_LABEL, "py"), (CKA_ID, b"\x77")]
+privt = [(CKA_TOKEN, True), (CKA_PRIVATE, True), (CKA_SIGN, True), (CKA_LABEL, "py"),
+         (CKA_ID, b"\x77")]
+ecgen = Mechanism(CKM_EC_KEY_PAIR_GEN)
+
+# Keys that could leave the TPM are refused, not silently made.
+expect("C_GenerateKeyPair(CKA_EXTRACTABLE true)",
+       call_rv(s.generateKeyPair, pubt, privt + [(CKA_EXTRACTABLE, True)], ecgen),
+       PyKCS11.CKR_TEMPLATE_INCONSISTENT)
+expect("C_GenerateKeyPair(CKA_SENSITIVE false)",
+       call_rv(s.generateKeyPair, pubt, privt + [(CKA_SENSITIVE, False)], ecgen),
+       PyKCS11.CKR_TEMPLATE_INCONSISTENT)
+expect("C_GenerateKeyPair(CKA_CREDTOKEN_TPM_KEY given)",
+       call_rv(s.generateKeyPair, pubt, privt + [(CKA_CREDTOKEN_TPM_KEY, b"x" * 80)], ecgen),
+       PyKCS11.CKR_ATTRIBUTE_READ_ONLY)
+expect("C_GenerateKey(CKM_AES_KEY_GEN)",
+       call_rv(s.generateKey, [(CKA_CLASS, CKO_SECRET_KEY), (CKA_KEY_TYPE, CKK_AES),
+                               (CKA_VALUE_LEN, 16)], Mechanism(CKM_AES_KEY_GEN)),
+       PyKCS11.CKR_MECHANISM_INVALID)
+expect("C_CreateObject(an EC private key)",
+       call_rv(s.createObject, [(CKA_CLASS, CKO_PRIVATE_KEY), (CKA_KEY_TYPE, CKK_EC),
+                                (CKA_EC_PARAMS, P256), (CKA_VALUE, b"\x01" * 32)]),
+       PyKCS11.CKR_TEMPLATE_INCONSISTENT)
+
+pub, priv = s.generateKeyPair(pubt, privt, ecgen)
+# Nothing of the private key can be read: not the value (there is none on
+# the host), not the TPM's blob.
+for attr, name in ((CKA_VALUE, "CKA_VALUE"), (CKA_CREDTOKEN_TPM_KEY, "CKA_CREDTOKEN_TPM_KEY")):
+    tmpl = ckattrlist(1)
+    tmpl[0].SetType(attr)
+    rv = lib.lib.C_GetAttributeValue(s.session, priv, tmpl)
+    expect(f"C_GetAttributeValue({name})", rv, PyKCS11.CKR_ATTRIBUTE_SENSITIVE)
+    # PyKCS11 answers None where ulValueLen is CK_UNAVAILABLE_INFORMATION.
+    assert s.getAttributeValue(priv, [attr], allAsBinary=True) == [None], name
+expect("C_SetAttributeValue(CKA_EXTRACTABLE true)",
+       call_rv(s.setAttributeValue, priv, [(CKA_EXTRACTABLE, True)]),
+       PyKCS11.CKR_ATTRIBUTE_READ_ONLY)
+expect("C_SetAttributeValue(CKA_SENSITIVE false)",
+       call_rv(s.setAttributeValue, priv, [(CKA_SENSITIVE, False)]),
+       PyKCS11.CKR_ATTRIBUTE_READ_ONLY)
+expect("C_WrapKey(CKM_AES_KEY_WRAP)",
+       call_rv(s.wrapKey, pub, priv, Mechanism(PyKCS11.CKM_AES_KEY_WRAP)),
+       PyKCS11.CKR_MECHANISM_INVALID)
+a = s.getAttributeValue(priv, [CKA_SENSITIVE, CKA_EXTRACTABLE, PyKCS11.CKA_ALWAYS_SENSITIVE,
+                               PyKCS11.CKA_NEVER_EXTRACTABLE, PyKCS11.CKA_LOCAL])
+assert a == [True, False, True, True, True], a
+
+# It signs, in the TPM, and the software verification of the public key
+# agrees.
+data = b"signed inside the TPM"
+for mech, tbs in ((CKM_ECDSA_SHA256, data), (CKM_ECDSA, hashlib.sha256(data).digest()),
+                  (CKM_ECDSA, b"\x05" * 20), (CKM_ECDSA, b"\x07" * 64)):
+    sig = bytes(s.sign(priv, tbs, Mechanism(mech)))
+    assert len(sig) == 64, len(sig)
+    assert s.verify(pub, tbs, sig, Mechanism(mech)), "signature does not verify"
+    bad = bytes([sig[0] ^ 1]) + sig[1:]
+    assert not s.verify(pub, tbs, bad, Mechanism(mech)), "a bad signature verified"
+    checks += 2
+s.destroyObject(priv)
+s.destroyObject(pub)
+s.logout()
+print(f"TPM token checks: {checks + 2} passed")
