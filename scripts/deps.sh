@@ -5,7 +5,8 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config libssl-dev openssl libp11-kit-dev p11-kit check libjson-c-dev
       opensc libengine-pkcs11-openssl mosquitto mosquitto-clients curl gnutls-bin
       softhsm2 valgrind python3 python3-pykcs11 util-linux
-      swtpm swtpm-tools libtss2-dev tpm2-tools)
+      swtpm swtpm-tools libtss2-dev tpm2-tools
+      libtpm2-pkcs11-1 libtpm2-pkcs11-tools tpm2-abrmd libtss2-tcti-tabrmd0 dbus)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -152,6 +152,8 @@ library_free(struct library *lib)
     free(lib->objs);
     opstate_free_all(lib);
     objindex_free(lib->index);
+    /* The process's TPM connection, if a TPM token or a sealed one kept it. */
+    tpm_use_release();
     toks_free(lib->toks, lib->ntok);
     store_close(lib->store);
     free(lib);

@@ -76,7 +76,7 @@ tpmkey_generate_pair(const struct tpmkey_where *w, const CK_MECHANISM *m, struct
     if (rv != CKR_OK) return rv;
     if ((rv = tpm_use_begin(w->tcti, w->lock, &t)) == CKR_OK) {
         rv = tpm_key_create_ec(t, (unsigned)bits, &blob, &blen, point, &plen);
-        tpm_use_end(t);
+        tpm_use_end(t, rv);
     }
     if (rv != CKR_OK && rv != CKR_CURVE_NOT_SUPPORTED && rv != CKR_HOST_MEMORY) rv = tpmkey_rv(rv);
     /* The public key object's attributes, checked and completed as for
@@ -125,7 +125,7 @@ tpmkey_ecdsa(void *p, const uint8_t *tbs, size_t len, uint8_t *sig, size_t flen)
     CK_RV rv = tpm_use_begin(c->where.tcti, c->where.lock, &t);
     if (rv == CKR_OK) {
         rv = tpm_key_ecdsa(t, c->key, d, flen, sig, &siglen);
-        tpm_use_end(t);
+        tpm_use_end(t, rv);
     }
     if (rv == CKR_OK && siglen != 2 * flen) rv = CKR_FUNCTION_FAILED;
     return tpmkey_rv(rv);
@@ -164,7 +164,7 @@ tpmkey_caps_inlock(struct library *lib, const struct tpm_caps **out)
         CK_RV rv = tpm_use_begin(w.tcti, w.lock, &t);
         if (rv == CKR_OK) {
             rv = tpm_caps_get(t, &lib->tpm_caps);
-            tpm_use_end(t);
+            tpm_use_end(t, rv);
         }
         if (rv != CKR_OK) return tpmkey_rv(rv);
         lib->tpm_caps_ok = true;

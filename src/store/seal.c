@@ -36,7 +36,7 @@ store_seal_new(const struct store_tpm_at *at, uint32_t pcrs, struct hdr *h,
     CK_RV rv = tpm_use_begin(at->tcti, at->lock, &tpm);
     if (rv == CKR_OK) {
         rv = tpm_seal(tpm, secret, HDR_SEAL_LEN, pcrs, &blob, &blen);
-        tpm_use_end(tpm);
+        tpm_use_end(tpm, rv);
     }
     if (rv == CKR_OK && blen > HDR_SEAL_MAX) {
         log_err("TPM: the sealed secret (%zu bytes) does not fit the token header", blen);
@@ -65,7 +65,7 @@ store_seal_open(const struct store_tpm_at *at, const struct hdr *h, uint8_t secr
     CK_RV rv = tpm_use_begin(at->tcti, at->lock, &tpm);
     if (rv == CKR_OK) {
         rv = tpm_unseal(tpm, h->seal, h->seal_len, &out, &n);
-        tpm_use_end(tpm);
+        tpm_use_end(tpm, rv);
     }
     if (rv == CKR_OK && n != HDR_SEAL_LEN) rv = CKR_DEVICE_ERROR;
     if (rv == CKR_OK) memcpy(secret, out, HDR_SEAL_LEN);

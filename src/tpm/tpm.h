@@ -93,15 +93,19 @@ unsigned tpm_key_bits(const struct tpm_key *k);
 CK_RV tpm_key_ecdsa(struct tpm *t, struct tpm_key *k, const uint8_t *digest, size_t dlen,
                     uint8_t *sig, size_t *siglen);
 
-/* One user of a TPM at a time (use.c): the TPM is opened for each use and
- * closed after it, so a direct TCTI (swtpm, /dev/tpm0), which serves one
- * connection, is never held between calls. begin takes a process-wide
- * mutex and, when lock_path is not NULL, an exclusive flock on that file
- * (created 0600), serializing the processes that share it; then opens
- * tcti. On failure nothing is held. CKR_OK or tpm_open()'s answers. */
+/* One user of a TPM at a time (use.c). begin takes a process-wide mutex
+ * and, when lock_path is not NULL, an exclusive flock on that file
+ * (created 0600), serializing the processes that share it; then hands out
+ * the process's connection to tcti, opening it if needed. The caller
+ * leaves nothing loaded in the TPM when its turn ends. On failure nothing
+ * is held. CKR_OK or tpm_open()'s answers. */
 CK_RV tpm_use_begin(const char *tcti, const char *lock_path, struct tpm **out);
-/* Close t and release what begin took. */
-void tpm_use_end(struct tpm *t);
+/* End the turn: rv is how it went. The connection is kept for the next
+ * turn, unless rv is CKR_DEVICE_ERROR (it may be broken) or the TCTI is
+ * device:/dev/tpm0 (one opener at a time): then it is closed. */
+void tpm_use_end(struct tpm *t, CK_RV rv);
+/* Close the kept connection (C_Finalize). */
+void tpm_use_release(void);
 
 /* The one mapping of TSS2 return codes (tpm_rv.c); what names the
  * operation for the log line. TSS2_RC_SUCCESS is CKR_OK and logs nothing.

@@ -12,7 +12,8 @@
 struct tpm {
     TSS2_TCTI_CONTEXT *tcti;
     ESYS_CONTEXT *esys;
-    int lock_fd; /* tpm_use_begin's flock, or -1 */
+    int lock_fd;         /* tpm_use_begin's flock, or -1 */
+    char tcti_name[256]; /* tpm_use_begin's tcti */
 };
 
 /* The owner hierarchy's storage primary key (the TCG's ECC P-256 SRK

@@ -2,15 +2,21 @@
  * use.c: one user of a TPM at a time (tpm.h, tpm_use_begin).
  *
  * Threads of this process take turns on a mutex; processes that share a
- * store take turns on an flock of a file in it. A direct TCTI serves one
- * connection: whoever holds it holds the TPM, so it is held only for the
- * commands of one call, and everything loaded is flushed before it is let
- * go. Through a resource manager the turns cost little and keep the
- * transient objects of one process at one or two.
+ * store take turns on an flock of a file in it, so that the commands of
+ * one call (load, sign, flush) never interleave with another process's
+ * and the TPM's few object slots are never full of both.
+ *
+ * The connection itself is kept between turns (one per process), except
+ * on device:/dev/tpm0, which the kernel lets one process open at a time:
+ * reconnecting costs more than the signature's own commands on swtpm. A
+ * connection that failed (CKR_DEVICE_ERROR) is dropped and made again on
+ * the next turn; a child after fork() makes its own.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -18,6 +24,10 @@
 #include "util/log.h"
 
 static pthread_mutex_t use_mu = PTHREAD_MUTEX_INITIALIZER;
+/* The kept connection, under use_mu. */
+static struct tpm *kept;
+static char kept_tcti[256];
+static pid_t kept_pid;
 
 static int
 use_flock(const char *path)
@@ -38,27 +48,63 @@ use_flock(const char *path)
     return fd;
 }
 
+/* Whether a connection to tcti may stay open between turns. */
+static bool
+use_keepable(const char *tcti)
+{
+    return strncmp(tcti, "device:/dev/tpm0", 16) != 0 && strcmp(tcti, "device") != 0 &&
+           strlen(tcti) < sizeof kept_tcti;
+}
+
 CK_RV
 tpm_use_begin(const char *tcti, const char *lock_path, struct tpm **out)
 {
     (void)pthread_mutex_lock(&use_mu);
     int fd = lock_path != NULL ? use_flock(lock_path) : -1;
-    CK_RV rv = tpm_open(tcti, out);
+    if (kept != NULL && (kept_pid != getpid() || strcmp(kept_tcti, tcti) != 0)) {
+        /* After fork() the parent's connection is not ours to use or close. */
+        if (kept_pid == getpid()) tpm_close(kept);
+        kept = NULL;
+    }
+    CK_RV rv = CKR_OK;
+    if (kept != NULL) {
+        *out = kept;
+        kept = NULL;
+    } else {
+        rv = tpm_open(tcti, out);
+    }
     if (rv != CKR_OK) {
         if (fd >= 0) close(fd);
         (void)pthread_mutex_unlock(&use_mu);
         return rv;
     }
     (*out)->lock_fd = fd;
+    snprintf((*out)->tcti_name, sizeof(*out)->tcti_name, "%s", tcti);
     return CKR_OK;
 }
 
 void
-tpm_use_end(struct tpm *t)
+tpm_use_end(struct tpm *t, CK_RV rv)
 {
     if (t == NULL) return;
     int fd = t->lock_fd;
-    tpm_close(t);
+    t->lock_fd = -1;
+    if (rv != CKR_DEVICE_ERROR && use_keepable(t->tcti_name)) {
+        kept = t;
+        kept_pid = getpid();
+        snprintf(kept_tcti, sizeof kept_tcti, "%s", t->tcti_name);
+    } else {
+        tpm_close(t);
+    }
     if (fd >= 0) close(fd); /* releases the flock */
+    (void)pthread_mutex_unlock(&use_mu);
+}
+
+void
+tpm_use_release(void)
+{
+    (void)pthread_mutex_lock(&use_mu);
+    if (kept != NULL && kept_pid == getpid()) tpm_close(kept);
+    kept = NULL;
     (void)pthread_mutex_unlock(&use_mu);
 }
