@@ -47,7 +47,8 @@ void fx_rsa_pair(struct cx *cx, CK_SESSION_HANDLE s, const struct fx_key *o, CK_
 CK_OBJECT_HANDLE fx_hmac_key(struct cx *cx, CK_SESSION_HANDLE s, const struct fx_key *o);
 /* An AES-256 key (CKM_AES_KEY_GEN). */
 CK_OBJECT_HANDLE fx_aes_key(struct cx *cx, CK_SESSION_HANDLE s, const struct fx_key *o);
-/* A generic secret key created with C_CreateObject from a known value. */
+/* A generic secret key created with C_CreateObject from a known value
+ * (skips on a token that lists no CKM_GENERIC_SECRET_KEY_GEN). */
 CK_OBJECT_HANDLE fx_secret_object(struct cx *cx, CK_SESSION_HANDLE s, bool sensitive,
                                   bool extractable);
 

@@ -8,6 +8,9 @@
 # Each module reads only its own variable, so one run may test both.
 # With --informational the exit status is reported and then ignored: the
 # softhsm2 run documents deviations and never fails the suite.
+# With CONFORMANCE_TPM_CLI=<the credtoken CLI>, the credtoken token is one of
+# the TPM backend on a swtpm of its own (127.0.0.1, stopped by PID), made
+# before the run with the runner's default label and PINs.
 set -u
 informational=0
 if [ "${1:-}" = --informational ]; then
@@ -19,7 +22,8 @@ if [ $# -lt 1 ]; then
   exit 2
 fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ct-conformance-XXXXXX") || exit 2
-trap 'rm -rf "$tmp"' EXIT
+swtpm_pid=
+trap '[ -n "$swtpm_pid" ] && kill "$swtpm_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/softhsm"
 printf 'store = %s/store\nkdf_target_ms = 2\n' "$tmp" >"$tmp/credtoken.conf"
 printf 'directories.tokendir = %s/softhsm\nobjectstore.backend = file\nlog.level = ERROR\n' \
@@ -27,6 +31,30 @@ printf 'directories.tokendir = %s/softhsm\nobjectstore.backend = file\nlog.level
 export CREDTOKEN_CONF="$tmp/credtoken.conf"
 export SOFTHSM2_CONF="$tmp/softhsm2.conf"
 unset CREDTOKEN_STORE CREDTOKEN_DEBUG
+if [ -n "${CONFORMANCE_TPM_CLI:-}" ]; then
+  port=$(python3 -c '
+import socket
+for _ in range(100):
+    a = socket.socket(); a.bind(("127.0.0.1", 0)); p = a.getsockname()[1]
+    b = socket.socket()
+    try:
+        b.bind(("127.0.0.1", p + 1)); print(p); break
+    except OSError: pass
+    finally: a.close(); b.close()
+')
+  mkdir -p "$tmp/tpm"
+  swtpm socket --tpm2 --server "type=tcp,port=$port,bindaddr=127.0.0.1" \
+    --ctrl "type=tcp,port=$((port + 1)),bindaddr=127.0.0.1" \
+    --flags not-need-init,startup-clear --tpmstate "dir=$tmp/tpm" &
+  swtpm_pid=$!
+  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+  export CREDTOKEN_TCTI=swtpm:host=127.0.0.1,port=$port
+  printf '12345678\n' >"$tmp/so.pin"
+  printf '123456\n' >"$tmp/user.pin"
+  chmod 600 "$tmp/so.pin" "$tmp/user.pin"
+  "$CONFORMANCE_TPM_CLI" --module "${CONFORMANCE_MODULE:?}" init --label conformance \
+    --so-pin-file "$tmp/so.pin" --pin-file "$tmp/user.pin" --backend tpm || exit 1
+fi
 "$@"
 rc=$?
 if [ "$informational" = 1 ]; then
