@@ -159,9 +159,12 @@ fx_secret_object(struct cx *cx, CK_SESSION_HANDLE s, bool sensitive, bool extrac
         BOOL(CKA_VERIFY, true),
     };
     CK_OBJECT_HANDLE k = CK_INVALID_HANDLE;
-    /* A token with no secret-key mechanism at all (credtoken's TPM
-     * backend) keeps no secret keys: nothing to test here. */
+    /* A token with no secret-key mechanism keeps no secret keys; one whose
+     * secret keys live in hardware (credtoken's TPM backend) keeps them
+     * sensitive and unextractable only. */
     ct_need_mech(cx, CKM_GENERIC_SECRET_KEY_GEN, CKF_GENERATE);
+    if ((!sensitive || extractable) && ct_has_mech(cx, CKM_GENERIC_SECRET_KEY_GEN, CKF_HW))
+        ct_skip(cx, "the token keeps secret keys in hardware, sensitive and unextractable");
     ct_ok(cx, FN_C_CreateObject, cx->p->C_CreateObject(s, t, sizeof t / sizeof t[0], &k));
     return k;
 }

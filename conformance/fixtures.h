@@ -48,7 +48,8 @@ CK_OBJECT_HANDLE fx_hmac_key(struct cx *cx, CK_SESSION_HANDLE s, const struct fx
 /* An AES-256 key (CKM_AES_KEY_GEN). */
 CK_OBJECT_HANDLE fx_aes_key(struct cx *cx, CK_SESSION_HANDLE s, const struct fx_key *o);
 /* A generic secret key created with C_CreateObject from a known value
- * (skips on a token that lists no CKM_GENERIC_SECRET_KEY_GEN). */
+ * (skips on a token that lists no CKM_GENERIC_SECRET_KEY_GEN, and for a
+ * non-sensitive or extractable key when that mechanism is CKF_HW). */
 CK_OBJECT_HANDLE fx_secret_object(struct cx *cx, CK_SESSION_HANDLE s, bool sensitive,
                                   bool extractable);
 

@@ -6,6 +6,7 @@
 
 #include "core/mechlist.h"
 #include "core/schema.h"
+#include "core/tpmkey.h"
 #include "mech/prim.h"
 #include "util/log.h"
 #include "util/wipe.h"
@@ -88,10 +89,10 @@ manage_create(struct library *lib, struct session *s, struct attr_set *tmpl, CK_
     CK_OBJECT_CLASS cls = 0;
     CK_KEY_TYPE kt = 0;
     (void)attr_set_get_ulong(tmpl, CKA_CLASS, &cls);
-    if ((cls == CKO_PRIVATE_KEY || cls == CKO_SECRET_KEY) && s->tok->st != NULL &&
-        store_tok_tpm_keys(s->tok->st)) {
-        /* Its keys are made inside the TPM (C_GenerateKeyPair). */
-        log_err("C_CreateObject: a TPM token makes its keys inside the TPM; it imports none");
+    bool tpm = s->tok->st != NULL && store_tok_tpm_keys(s->tok->st);
+    if (cls == CKO_PRIVATE_KEY && tpm) {
+        /* Its key pairs are made inside the TPM (C_GenerateKeyPair). */
+        log_err("C_CreateObject: a TPM token makes its key pairs inside the TPM; it imports none");
         rv = CKR_TEMPLATE_INCONSISTENT;
         goto fail;
     }
@@ -99,6 +100,12 @@ manage_create(struct library *lib, struct session *s, struct attr_set *tmpl, CK_
         (void)attr_set_get_ulong(tmpl, CKA_KEY_TYPE, &kt);
         rv = mech_key_complete(cls, kt, tmpl);
         if (rv != CKR_OK) goto fail;
+    }
+    if (cls == CKO_SECRET_KEY && tpm) {
+        /* Wrapped by the TPM (a command under the lock: a few ms). */
+        struct tpmkey_where w;
+        tpmkey_where_get(&lib->conf, &w);
+        if ((rv = tpmkey_import_secret(&w, tmpl)) != CKR_OK) goto fail;
     }
     return manage_publish(lib, s, tmpl, out);
 fail:

@@ -61,7 +61,7 @@ object_key_get(struct object *o, struct mech_key **out)
     if (!object_is_key(o)) return CKR_KEY_TYPE_INCONSISTENT;
     if (o->key == NULL) {
         CK_RV rv;
-        if (o->cls == CKO_PRIVATE_KEY && tpmkey_is(o->attrs)) {
+        if (o->cls != CKO_PUBLIC_KEY && tpmkey_is(o->attrs)) {
             struct tpmkey_where w;
             tpmkey_where_get(&o->tok->lib->conf, &w);
             rv = tpmkey_mech_key(&w, o->attrs, &o->key);

@@ -175,6 +175,8 @@ static const struct rule rules_ec_priv[] = {
 static const struct rule rules_sym[] = {
     {CKA_VALUE, K_BYTES, R_REQ_CREATE | R_NO_GEN | R_SECRET},
     {CKA_VALUE_LEN, K_ULONG, R_REQ_GEN | R_NO_CREATE | R_DERIVED},
+    /* An HMAC key of the TPM backend: the TPM holds the value (tpmkey.h). */
+    {CKA_CREDTOKEN_TPM_KEY, K_BYTES, R_RO | R_SECRET | R_HIDDEN},
     END,
 };
 

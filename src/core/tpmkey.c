@@ -45,7 +45,7 @@ tpmkey_check_template(const struct attr_set *priv)
 {
     if (!attr_set_get_bool(priv, CKA_SENSITIVE, true) ||
         attr_set_get_bool(priv, CKA_EXTRACTABLE, false)) {
-        log_err("C_GenerateKeyPair: a key made in the TPM is sensitive and never extractable");
+        log_err("a key held by the TPM is sensitive and never extractable");
         return CKR_TEMPLATE_INCONSISTENT;
     }
     return CKR_OK;
@@ -91,6 +91,90 @@ tpmkey_generate_pair(const struct tpmkey_where *w, const CK_MECHANISM *m, struct
     return rv;
 }
 
+/* The digest length of the one hash a TPM HMAC key of type kt has:
+ * CKK_SHA*_HMAC name theirs; a generic secret serves SHA-256. 0: not a
+ * key type the TPM keeps. */
+static size_t
+tpmkey_hmac_hash(CK_KEY_TYPE kt)
+{
+    switch (kt) {
+    case CKK_SHA_1_HMAC:
+        return 20;
+    case CKK_GENERIC_SECRET:
+    case CKK_SHA256_HMAC:
+        return 32;
+    case CKK_SHA384_HMAC:
+        return 48;
+    case CKK_SHA512_HMAC:
+        return 64;
+    default:
+        return 0;
+    }
+}
+
+/* An HMAC key made by the TPM (secret NULL) or wrapped by it: tmpl gets
+ * the blob, and loses CKA_VALUE. */
+static CK_RV
+tpmkey_secret(const struct tpmkey_where *w, const uint8_t *secret, size_t len,
+              struct attr_set *tmpl)
+{
+    uint8_t *blob = NULL;
+    size_t blen = 0;
+    struct tpm *t;
+    CK_KEY_TYPE kt = CKK_GENERIC_SECRET;
+    (void)attr_set_get_ulong(tmpl, CKA_KEY_TYPE, &kt);
+    CK_RV rv = tpm_use_begin(w->tcti, w->lock, &t);
+    if (rv == CKR_OK) {
+        rv = tpm_key_create_hmac(t, secret, len, tpmkey_hmac_hash(kt), &blob, &blen);
+        tpm_use_end(t, rv);
+    }
+    if (rv != CKR_OK && rv != CKR_KEY_SIZE_RANGE && rv != CKR_HOST_MEMORY) rv = tpmkey_rv(rv);
+    if (rv == CKR_OK) rv = attr_set_put(tmpl, CKA_CREDTOKEN_TPM_KEY, blob, blen);
+    if (rv == CKR_OK) attr_set_del(tmpl, CKA_VALUE);
+    free(blob);
+    return rv;
+}
+
+CK_RV
+tpmkey_generate_secret(const struct tpmkey_where *w, const CK_MECHANISM *m, struct attr_set *tmpl)
+{
+    CK_ULONG len = 0;
+    if (m->mechanism != CKM_GENERIC_SECRET_KEY_GEN) return CKR_MECHANISM_INVALID;
+    if (m->pParameter != NULL || m->ulParameterLen != 0) return CKR_MECHANISM_PARAM_INVALID;
+    CK_RV rv = tpmkey_check_template(tmpl);
+    if (rv != CKR_OK) return rv;
+    if (attr_set_get_ulong(tmpl, CKA_VALUE_LEN, &len) != CKR_OK) return CKR_TEMPLATE_INCOMPLETE;
+    /* The TPM makes keys as long as its name hash's digest. */
+    if (len != TPMKEY_SECRET_LEN) {
+        log_err("C_GenerateKey: the TPM makes HMAC keys of %d bytes, not %lu", TPMKEY_SECRET_LEN,
+                (unsigned long)len);
+        return CKR_ATTRIBUTE_VALUE_INVALID;
+    }
+    return tpmkey_secret(w, NULL, 0, tmpl);
+}
+
+CK_RV
+tpmkey_import_secret(const struct tpmkey_where *w, struct attr_set *tmpl)
+{
+    CK_KEY_TYPE kt = 0;
+    (void)attr_set_get_ulong(tmpl, CKA_KEY_TYPE, &kt);
+    if (tpmkey_hmac_hash(kt) == 0) {
+        log_err("C_CreateObject: a TPM token keeps HMAC keys only (key type 0x%lx)",
+                (unsigned long)kt);
+        return CKR_TEMPLATE_INCONSISTENT;
+    }
+    CK_RV rv = tpmkey_check_template(tmpl);
+    const struct attr *v = attr_set_find(tmpl, CKA_VALUE);
+    if (rv == CKR_OK && v == NULL) rv = CKR_TEMPLATE_INCOMPLETE;
+    if (rv == CKR_OK && (v->len == 0 || v->len > TPM_HMAC_KEY_MAX)) {
+        log_err("C_CreateObject: the TPM keeps HMAC keys of 1 to %d bytes", TPM_HMAC_KEY_MAX);
+        rv = CKR_ATTRIBUTE_VALUE_INVALID;
+    }
+    if (rv == CKR_OK) rv = attr_set_put_ulong(tmpl, CKA_VALUE_LEN, v->len);
+    if (rv == CKR_OK) rv = tpmkey_secret(w, v->val, v->len, tmpl);
+    return rv;
+}
+
 /* ---- signing ---- */
 
 struct tpmkey_ctx {
@@ -131,8 +215,30 @@ tpmkey_ecdsa(void *p, const uint8_t *tbs, size_t len, uint8_t *sig, size_t flen)
     return tpmkey_rv(rv);
 }
 
+static CK_RV
+tpmkey_hmac(void *p, size_t mdlen, const uint8_t *data, size_t len, uint8_t *mac)
+{
+    struct tpmkey_ctx *c = p;
+    struct tpm *t;
+    CK_RV rv = tpm_use_begin(c->where.tcti, c->where.lock, &t);
+    if (rv == CKR_OK) {
+        rv = tpm_key_hmac(t, c->key, mdlen, data, len, mac);
+        tpm_use_end(t, rv);
+    }
+    return tpmkey_rv(rv);
+}
+
+static size_t
+tpmkey_hmac_len(void *p)
+{
+    const struct tpmkey_ctx *c = p;
+    return tpm_key_hmac_len(c->key);
+}
+
 static const struct mech_ext tpmkey_ext = {
     .ecdsa = tpmkey_ecdsa,
+    .hmac = tpmkey_hmac,
+    .hmac_len = tpmkey_hmac_len,
     .free = tpmkey_ctx_free,
 };
 
@@ -174,29 +280,70 @@ tpmkey_caps_inlock(struct library *lib, const struct tpm_caps **out)
 }
 
 /* The mechanisms of a TPM token: its key operations run in the TPM; the
- * digests need no key. */
-static const CK_MECHANISM_TYPE tpmkey_mechs[] = {
-    CKM_SHA_1,        CKM_SHA256,          CKM_SHA384,       CKM_SHA512,
-    CKM_SHA224,       CKM_EC_KEY_PAIR_GEN, CKM_ECDSA,        CKM_ECDSA_SHA1,
-    CKM_ECDSA_SHA224, CKM_ECDSA_SHA256,    CKM_ECDSA_SHA384, CKM_ECDSA_SHA512,
+ * digests need no key. need: what the TPM must have. */
+enum tpmkey_need {
+    NEED_NONE,
+    NEED_EC,
+    NEED_HMAC_SHA1,
+    NEED_HMAC_SHA256,
+    NEED_HMAC_SHA384,
+    NEED_HMAC_SHA512
+};
+static const struct {
+    CK_MECHANISM_TYPE type;
+    enum tpmkey_need need;
+} tpmkey_mechs[] = {
+    {CKM_SHA_1, NEED_NONE},
+    {CKM_SHA224, NEED_NONE},
+    {CKM_SHA256, NEED_NONE},
+    {CKM_SHA384, NEED_NONE},
+    {CKM_SHA512, NEED_NONE},
+    {CKM_EC_KEY_PAIR_GEN, NEED_EC},
+    {CKM_ECDSA, NEED_EC},
+    {CKM_ECDSA_SHA1, NEED_EC},
+    {CKM_ECDSA_SHA224, NEED_EC},
+    {CKM_ECDSA_SHA256, NEED_EC},
+    {CKM_ECDSA_SHA384, NEED_EC},
+    {CKM_ECDSA_SHA512, NEED_EC},
+    {CKM_GENERIC_SECRET_KEY_GEN, NEED_HMAC_SHA256},
+    {CKM_SHA_1_HMAC, NEED_HMAC_SHA1},
+    {CKM_SHA256_HMAC, NEED_HMAC_SHA256},
+    {CKM_SHA384_HMAC, NEED_HMAC_SHA384},
+    {CKM_SHA512_HMAC, NEED_HMAC_SHA512},
 };
 
 bool
 tpmkey_mech(const struct tpm_caps *caps, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO *info)
 {
-    size_t i;
-    for (i = 0; i < sizeof tpmkey_mechs / sizeof tpmkey_mechs[0]; i++)
-        if (tpmkey_mechs[i] == type) break;
+    size_t i, n = sizeof tpmkey_mechs / sizeof tpmkey_mechs[0];
+    for (i = 0; i < n; i++)
+        if (tpmkey_mechs[i].type == type) break;
     const struct mech_desc *d = mech_find(type);
-    if (i == sizeof tpmkey_mechs / sizeof tpmkey_mechs[0] || d == NULL) return false;
+    if (i == n || d == NULL) return false;
     *info = d->info;
-    if (type != CKM_EC_KEY_PAIR_GEN && !(d->info.flags & CKF_SIGN)) return true; /* a digest */
     /* A curve counts when the TPM also has the hash of its size, which
      * every signature on it is made with. */
     bool p256 = caps->ecc_p256 && caps->sha256, p384 = caps->ecc_p384 && caps->sha384;
-    if (!p256 && !p384) return false;
-    info->ulMinKeySize = p256 ? 256 : 384;
-    info->ulMaxKeySize = p384 ? 384 : 256;
+    switch (tpmkey_mechs[i].need) {
+    case NEED_NONE:
+        return true;
+    case NEED_EC:
+        if (!p256 && !p384) return false;
+        info->ulMinKeySize = p256 ? 256 : 384;
+        info->ulMaxKeySize = p384 ? 384 : 256;
+        break;
+    case NEED_HMAC_SHA1:
+    case NEED_HMAC_SHA256:
+    case NEED_HMAC_SHA384:
+    case NEED_HMAC_SHA512: {
+        bool hash[] = {caps->sha1, caps->sha256, caps->sha384, caps->sha512};
+        if (!caps->hmac || !hash[tpmkey_mechs[i].need - NEED_HMAC_SHA1]) return false;
+        bool gen = type == CKM_GENERIC_SECRET_KEY_GEN;
+        info->ulMinKeySize = gen ? TPMKEY_SECRET_LEN : 1;
+        info->ulMaxKeySize = gen ? TPMKEY_SECRET_LEN : TPM_HMAC_KEY_MAX;
+        break;
+    }
+    }
     info->flags |= CKF_HW;
     return true;
 }

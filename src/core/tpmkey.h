@@ -46,9 +46,27 @@ void tpmkey_where_get(const struct conf *c, struct tpmkey_where *w);
 CK_RV tpmkey_generate_pair(const struct tpmkey_where *w, const CK_MECHANISM *m,
                            struct attr_set *pub, struct attr_set *priv);
 
+/* C_GenerateKey on a TPM token: CKM_GENERIC_SECRET_KEY_GEN of
+ * TPMKEY_SECRET_LEN bytes (CKA_VALUE_LEN), an HMAC key the TPM makes and
+ * never shows. tmpl gets the blob. CKR_OK, CKR_MECHANISM_INVALID,
+ * CKR_MECHANISM_PARAM_INVALID, CKR_TEMPLATE_INCOMPLETE,
+ * CKR_TEMPLATE_INCONSISTENT, CKR_ATTRIBUTE_VALUE_INVALID (another length),
+ * the TPM's answers as for tpmkey_generate_pair. */
+#define TPMKEY_SECRET_LEN 32
+CK_RV tpmkey_generate_secret(const struct tpmkey_where *w, const CK_MECHANISM *m,
+                             struct attr_set *tmpl);
+/* C_CreateObject of a secret key on a TPM token: an HMAC key
+ * (CKK_GENERIC_SECRET, CKK_SHA*_HMAC) of 1..TPM_HMAC_KEY_MAX bytes is
+ * wrapped by the TPM; tmpl keeps CKA_VALUE_LEN and the blob, and loses
+ * CKA_VALUE. Other key types: CKR_TEMPLATE_INCONSISTENT. Also
+ * CKR_ATTRIBUTE_VALUE_INVALID (length), the answers of
+ * tpmkey_generate_secret. */
+CK_RV tpmkey_import_secret(const struct tpmkey_where *w, struct attr_set *tmpl);
+
 /* Whether attrs are those of a key held by a TPM. */
 bool tpmkey_is(const struct attr_set *attrs);
-/* The mech_key of such a private key: it signs through the TPM.
+/* The mech_key of such a private or secret key: it signs (ECDSA, HMAC)
+ * through the TPM.
  * CKR_OK, CKR_HOST_MEMORY, CKR_FUNCTION_FAILED (not a key blob: logged). */
 CK_RV tpmkey_mech_key(const struct tpmkey_where *w, const struct attr_set *attrs,
                       struct mech_key **out);

@@ -200,6 +200,10 @@ CK_RV derive_x963(CK_MECHANISM_TYPE hash, const uint8_t *z, size_t zlen, const u
  * bytes and gives out the leading len. The rest are mech_ops entries. */
 CK_RV mac_start(EVP_MAC *mac, const char *param, const char *value, const uint8_t *k, size_t klen,
                 size_t full, size_t len, void **state);
+/* The same for a key held elsewhere: ext->hmac computes the full MAC
+ * (full bytes) over the data gathered by mac_update (up to 64 MiB: then
+ * CKR_DATA_LEN_RANGE). */
+CK_RV mac_start_ext(const struct mech_ext *ext, void *ctx, size_t full, void **state);
 CK_RV mac_out_len(void *state, CK_ULONG in_len, bool at_final, CK_ULONG *out_len, bool *exact);
 CK_RV mac_update(void *state, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE *out, CK_ULONG *out_len);
 CK_RV mac_final(void *state, CK_BYTE *out, CK_ULONG *out_len);

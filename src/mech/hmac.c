@@ -36,6 +36,10 @@ hmac_init(const struct mech_desc *d, enum mech_fn fn, const CK_MECHANISM *m, str
     if (i == sizeof hmac_cfgs / sizeof hmac_cfgs[0]) return CKR_MECHANISM_INVALID;
     CK_RV rv = registry_param_none(m);
     if (rv != CKR_OK) return rv;
+    void *ctx;
+    const struct mech_ext *ext = mech_key_ext(key, &ctx);
+    if (ext != NULL && ext->hmac_len(ctx) != hmac_cfgs[i].len) return CKR_KEY_TYPE_INCONSISTENT;
+    if (ext != NULL) return mac_start_ext(ext, ctx, hmac_cfgs[i].len, state);
     const uint8_t *k = mech_key_secret(key, &klen);
     if (k == NULL) return CKR_KEY_TYPE_INCONSISTENT;
     return mac_start(registry_hmac(), OSSL_MAC_PARAM_DIGEST, hmac_cfgs[i].digest, k, klen,

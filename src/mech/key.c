@@ -120,26 +120,36 @@ CK_RV
 mech_key_new_ext(const struct attr_set *attrs, const struct mech_ext *ext, void *ctx,
                  struct mech_key **out)
 {
+    CK_OBJECT_CLASS cls;
     CK_KEY_TYPE kt;
-    if (attr_set_get_ulong(attrs, CKA_KEY_TYPE, &kt) != CKR_OK || kt != CKK_EC) {
-        if (ext->free != NULL) ext->free(ctx);
-        return CKR_KEY_TYPE_INCONSISTENT;
+    CK_ULONG len = 0;
+    bool ec = false, secret = false;
+    if (attr_set_get_ulong(attrs, CKA_CLASS, &cls) == CKR_OK &&
+        attr_set_get_ulong(attrs, CKA_KEY_TYPE, &kt) == CKR_OK) {
+        ec = cls == CKO_PRIVATE_KEY && kt == CKK_EC;
+        secret = cls == CKO_SECRET_KEY && kt != CKK_AES && kt != CKK_HKDF && mech_secret_type(kt) &&
+                 attr_set_get_ulong(attrs, CKA_VALUE_LEN, &len) == CKR_OK;
     }
-    struct mech_key *k = calloc(1, sizeof *k);
+    struct mech_key *k = (ec || secret) ? calloc(1, sizeof *k) : NULL;
     if (k == NULL) {
         if (ext->free != NULL) ext->free(ctx);
-        return CKR_HOST_MEMORY;
+        return ec || secret ? CKR_HOST_MEMORY : CKR_KEY_TYPE_INCONSISTENT;
     }
     atomic_init(&k->refs, 1);
     k->kt = kt;
     k->ext = ext;
     k->ext_ctx = ctx;
-    /* The public half is parsed from the private key object's public
-     * attributes (CKA_EC_PARAMS, CKA_EC_POINT): verification and sizes
-     * use it; the private half stays with ext. */
-    k->cls = CKO_PUBLIC_KEY;
-    CK_RV rv = key_load(attrs, k);
-    k->cls = CKO_PRIVATE_KEY;
+    CK_RV rv = CKR_OK;
+    if (ec) {
+        /* The public half is parsed from the private key object's public
+         * attributes (CKA_EC_PARAMS, CKA_EC_POINT): verification and sizes
+         * use it; the private half stays with ext. */
+        k->cls = CKO_PUBLIC_KEY;
+        rv = key_load(attrs, k);
+    } else {
+        k->size = len;
+    }
+    k->cls = cls;
     if (rv != CKR_OK) {
         mech_key_unref(k);
         return rv;

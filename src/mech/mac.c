@@ -18,7 +18,16 @@ struct mac_state {
     EVP_MAC_CTX *ctx;
     size_t full; /* bytes the MAC computes */
     size_t len;  /* bytes given out: the leading ones (<= full) */
+    /* A key held elsewhere (mac_start_ext): the data is gathered here and
+     * handed to ext->hmac at the end. */
+    const struct mech_ext *ext;
+    void *ext_ctx;
+    uint8_t *buf;
+    size_t n, cap;
 };
+
+/* The most data a MAC with a key held elsewhere gathers. */
+#define MAC_EXT_MAX ((size_t)64 << 20)
 
 void
 mac_free(void *state)
@@ -27,6 +36,7 @@ mac_free(void *state)
     if (s == NULL) return;
     /* EVP_MAC_CTX_free cleanses the keyed state. */
     EVP_MAC_CTX_free(s->ctx);
+    wipe_free(s->buf, s->cap);
     free(s);
 }
 
@@ -56,6 +66,41 @@ out:
 }
 
 CK_RV
+mac_start_ext(const struct mech_ext *ext, void *ctx, size_t full, void **state)
+{
+    if (ext->hmac == NULL || ext->hmac_len == NULL || full > EVP_MAX_MD_SIZE)
+        return CKR_FUNCTION_FAILED;
+    struct mac_state *s = calloc(1, sizeof *s);
+    if (s == NULL) return CKR_HOST_MEMORY;
+    s->full = s->len = full;
+    s->ext = ext;
+    s->ext_ctx = ctx;
+    *state = s;
+    return CKR_OK;
+}
+
+/* Gather in for a key held elsewhere. */
+static CK_RV
+mac_gather(struct mac_state *s, const CK_BYTE *in, CK_ULONG in_len)
+{
+    if (in_len > MAC_EXT_MAX - s->n) return CKR_DATA_LEN_RANGE;
+    if (s->n + in_len > s->cap) {
+        size_t cap = s->cap ? s->cap : 256;
+        while (cap < s->n + in_len)
+            cap *= 2;
+        uint8_t *b = malloc(cap);
+        if (b == NULL) return CKR_HOST_MEMORY;
+        if (s->n) memcpy(b, s->buf, s->n);
+        wipe_free(s->buf, s->cap);
+        s->buf = b;
+        s->cap = cap;
+    }
+    if (in_len) memcpy(s->buf + s->n, in, in_len);
+    s->n += in_len;
+    return CKR_OK;
+}
+
+CK_RV
 mac_out_len(void *state, CK_ULONG in_len, bool at_final, CK_ULONG *out_len, bool *exact)
 {
     const struct mac_state *s = state;
@@ -72,6 +117,7 @@ mac_update(void *state, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE *out, CK_ULO
     struct mac_state *s = state;
     (void)out;
     *out_len = 0;
+    if (s->ext != NULL) return mac_gather(s, in, in_len);
     if (in_len != 0 && EVP_MAC_update(s->ctx, in, in_len) != 1)
         return ossl_fail("mac update", CKR_FUNCTION_FAILED);
     return CKR_OK;
@@ -82,6 +128,7 @@ static CK_RV
 mac_compute(struct mac_state *s, uint8_t *mac)
 {
     size_t n = 0;
+    if (s->ext != NULL) return s->ext->hmac(s->ext_ctx, s->full, s->buf, s->n, mac);
     if (EVP_MAC_final(s->ctx, mac, &n, s->full) != 1 || n != s->full)
         return ossl_fail("mac final", CKR_FUNCTION_FAILED);
     return CKR_OK;
@@ -133,6 +180,14 @@ mac_dup(const void *state, void **copy)
     struct mac_state *c = calloc(1, sizeof *c);
     if (c == NULL) return CKR_HOST_MEMORY;
     *c = *s;
+    c->buf = NULL;
+    c->n = c->cap = 0;
+    if (s->ext != NULL) {
+        CK_RV rv = mac_gather(c, s->buf, s->n);
+        if (rv != CKR_OK) mac_free(c);
+        if (rv == CKR_OK) *copy = c;
+        return rv;
+    }
     c->ctx = EVP_MAC_CTX_dup(s->ctx);
     if (c->ctx == NULL) {
         free(c);

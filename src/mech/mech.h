@@ -65,19 +65,26 @@ struct mech_key;
  * credtoken cannot use), or CKR_FUNCTION_FAILED (material that does not
  * parse; logged). The new key has one reference. */
 CK_RV mech_key_new(const struct attr_set *attrs, struct mech_key **out);
-/* A private key whose private operations run elsewhere (a TPM, through
+/* A key whose secret operations run elsewhere (a TPM, through
  * core/tpmkey.c): the key holds ctx and calls ext with it; nothing here
- * ever sees the private key. Only CKK_EC keys for now: attrs are the
- * private key object's (CKA_EC_PARAMS, CKA_EC_POINT). ECDSA signing calls
- * ext->ecdsa with what ECDSA signs (CKM_ECDSA's input, or the digest of
- * the hashed mechanisms: any length, the usual ECDSA truncation applies)
- * and wants r || s, each flen bytes, in sig. Its CK_RV is passed on
- * (CKR_DEVICE_ERROR, CKR_DEVICE_MEMORY, ...). Verification uses the
- * public half in software. ext->free(ctx) runs when the key is freed,
- * and also when this fails. CKR_OK, CKR_HOST_MEMORY,
- * CKR_KEY_TYPE_INCONSISTENT, CKR_FUNCTION_FAILED. */
+ * ever sees the private or secret key. attrs are the key object's:
+ *   CKK_EC private keys (CKA_EC_PARAMS, CKA_EC_POINT): ECDSA signing calls
+ *   ext->ecdsa with what ECDSA signs (CKM_ECDSA's input, or the digest of
+ *   the hashed mechanisms: any length, the usual ECDSA truncation applies)
+ *   and wants r || s, each flen bytes, in sig; verification uses the public
+ *   half in software.
+ *   secret keys of the HMAC types (CKK_GENERIC_SECRET, CKK_SHA*_HMAC;
+ *   CKA_VALUE_LEN): the HMAC mechanisms gather the data and call ext->hmac
+ *   with the digest length mdlen (20, 32, 48, 64) for the full MAC, for
+ *   signing and for verifying alike; a mechanism of another hash than
+ *   ext->hmac_len's is CKR_KEY_TYPE_INCONSISTENT at init.
+ * Their CK_RV is passed on (CKR_DEVICE_ERROR, CKR_DEVICE_MEMORY, ...).
+ * ext->free(ctx) runs when the key is freed, and also when this fails.
+ * CKR_OK, CKR_HOST_MEMORY, CKR_KEY_TYPE_INCONSISTENT, CKR_FUNCTION_FAILED. */
 struct mech_ext {
     CK_RV (*ecdsa)(void *ctx, const uint8_t *tbs, size_t len, uint8_t *sig, size_t flen);
+    CK_RV (*hmac)(void *ctx, size_t mdlen, const uint8_t *data, size_t len, uint8_t *mac);
+    size_t (*hmac_len)(void *ctx); /* the one digest length the key takes */
     void (*free)(void *ctx);
 };
 CK_RV mech_key_new_ext(const struct attr_set *attrs, const struct mech_ext *ext, void *ctx,

@@ -24,7 +24,7 @@ generate(const char *fn, CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, struct attr_se
     }
     gate_unlock(&g);
     if (tpm)
-        rv = pub ? tpmkey_generate_pair(&w, m, pub, priv) : CKR_MECHANISM_INVALID;
+        rv = pub ? tpmkey_generate_pair(&w, m, pub, priv) : tpmkey_generate_secret(&w, m, priv);
     else
         rv = pub ? mech_generate_key_pair(m, pub, priv) : mech_generate_key(m, priv);
     /* §5.14: key generation reports a size outside the mechanism's range

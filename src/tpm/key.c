@@ -5,8 +5,10 @@
  * sensitiveDataOrigin: the TPM makes the private part and only ever hands
  * it out wrapped under the primary, so it never exists in host memory. The
  * blob ("CTKEY001", the curve's bits, TPM2B_PUBLIC, TPM2B_PRIVATE) is what
- * the store keeps. Keys are noDA (PIN guessing is counted by credtoken,
- * never by the TPM's global dictionary-attack counter).
+ * the store keeps. HMAC keys are keyed-hash objects ("CTHMAC01"), made by
+ * the TPM or wrapped by it from a value the caller had (a cloud's shared
+ * key), each with its one hash. Keys are noDA (PIN guessing is counted by
+ * credtoken, never by the TPM's global dictionary-attack counter).
  *
  * Each signature loads the key and flushes it before it returns: nothing
  * stays in the TPM's few object slots (swtpm has 3), so any number of keys
@@ -19,8 +21,29 @@
 
 #include "tpm/tpm_int.h"
 #include "util/log.h"
+#include "util/wipe.h"
 
 #define KEY_MAGIC "CTKEY001"
+#define HMAC_MAGIC "CTHMAC01" /* extra: the digest's length << 16 | the key's length */
+
+/* A child of the storage primary from tmpl (and sens): its public part
+ * and its private part wrapped by the TPM (ESYS memory: Esys_Free). The
+ * primary is flushed before this returns. */
+static CK_RV
+key_create(struct tpm *t, const TPM2B_SENSITIVE_CREATE *sens, const TPM2B_PUBLIC *tmpl,
+           const char *what, TPM2B_PUBLIC **pub, TPM2B_PRIVATE **priv)
+{
+    TPM2B_DATA outside = {0};
+    TPML_PCR_SELECTION none = {0};
+    ESYS_TR primary = ESYS_TR_NONE;
+    CK_RV rv = tpm_primary(t, &primary);
+    if (rv == CKR_OK)
+        rv = tpm_rv(Esys_Create(t->esys, primary, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+                                sens, tmpl, &outside, &none, priv, pub, NULL, NULL, NULL),
+                    what);
+    if (primary != ESYS_TR_NONE) Esys_FlushContext(t->esys, primary);
+    return rv;
+}
 
 CK_RV
 tpm_key_create_ec(struct tpm *t, unsigned bits, uint8_t **blob, size_t *blen,
@@ -28,11 +51,8 @@ tpm_key_create_ec(struct tpm *t, unsigned bits, uint8_t **blob, size_t *blen,
 {
     TPM2B_SENSITIVE_CREATE sens = {0};
     TPM2B_PUBLIC tmpl = {0};
-    TPM2B_DATA outside = {0};
-    TPML_PCR_SELECTION none = {0};
     TPM2B_PRIVATE *priv = NULL;
     TPM2B_PUBLIC *pub = NULL;
-    ESYS_TR primary = ESYS_TR_NONE;
     if (bits != 256 && bits != 384) return CKR_CURVE_NOT_SUPPORTED;
     TPMT_PUBLIC *p = &tmpl.publicArea;
     p->type = TPM2_ALG_ECC;
@@ -44,11 +64,7 @@ tpm_key_create_ec(struct tpm *t, unsigned bits, uint8_t **blob, size_t *blen,
     p->parameters.eccDetail.scheme.scheme = TPM2_ALG_NULL; /* chosen per signature */
     p->parameters.eccDetail.curveID = bits == 256 ? TPM2_ECC_NIST_P256 : TPM2_ECC_NIST_P384;
     p->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
-    CK_RV rv = tpm_primary(t, &primary);
-    if (rv == CKR_OK)
-        rv = tpm_rv(Esys_Create(t->esys, primary, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
-                                &sens, &tmpl, &outside, &none, &priv, &pub, NULL, NULL, NULL),
-                    "create an EC key");
+    CK_RV rv = key_create(t, &sens, &tmpl, "create an EC key", &pub, &priv);
     if (rv == CKR_OK) {
         const TPMS_ECC_POINT *q = &pub->publicArea.unique.ecc;
         size_t flen = bits / 8;
@@ -66,7 +82,6 @@ tpm_key_create_ec(struct tpm *t, unsigned bits, uint8_t **blob, size_t *blen,
     }
     Esys_Free(priv);
     Esys_Free(pub);
-    if (primary != ESYS_TR_NONE) Esys_FlushContext(t->esys, primary);
     return rv;
 }
 
@@ -88,7 +103,9 @@ key_hash_for(size_t dlen)
 }
 
 struct tpm_key {
-    uint32_t bits;
+    bool hmac;     /* a keyed-hash object; else an ECDSA key */
+    uint32_t bits; /* ECDSA: the curve's; HMAC: the key's length in bits */
+    size_t mdlen;  /* HMAC: the digest length of the key's one hash */
     TPM2B_PUBLIC pub;
     TPM2B_PRIVATE priv;
     TPMS_CONTEXT *saved; /* the key once loaded (ESYS memory), or NULL */
@@ -99,8 +116,15 @@ tpm_key_open(const uint8_t *blob, size_t blen, struct tpm_key **out)
 {
     struct tpm_key *k = calloc(1, sizeof *k);
     if (k == NULL) return CKR_HOST_MEMORY;
-    if (tpm_blob_unpack(KEY_MAGIC, blob, blen, &k->bits, &k->pub, &k->priv) != CKR_OK ||
-        (k->bits != 256 && k->bits != 384)) {
+    uint32_t hlen = 0;
+    if (tpm_blob_unpack(HMAC_MAGIC, blob, blen, &hlen, &k->pub, &k->priv) == CKR_OK &&
+        (hlen & 0xFFFF) >= 1 && (hlen & 0xFFFF) <= TPM_HMAC_KEY_MAX &&
+        key_hash_for(hlen >> 16) != TPM2_ALG_NULL) {
+        k->hmac = true;
+        k->bits = 8 * (hlen & 0xFFFF);
+        k->mdlen = hlen >> 16;
+    } else if (tpm_blob_unpack(KEY_MAGIC, blob, blen, &k->bits, &k->pub, &k->priv) != CKR_OK ||
+               (k->bits != 256 && k->bits != 384)) {
         log_err("TPM: not a key of ours");
         free(k);
         return CKR_KEY_HANDLE_INVALID;
@@ -154,6 +178,7 @@ tpm_key_ecdsa(struct tpm *t, struct tpm_key *k, const uint8_t *digest, size_t dl
     TPMT_SIGNATURE *out = NULL;
     ESYS_TR key = ESYS_TR_NONE;
     size_t flen = k->bits / 8;
+    if (k->hmac) return CKR_KEY_HANDLE_INVALID;
     TPMT_SIG_SCHEME scheme = {.scheme = TPM2_ALG_ECDSA};
     scheme.details.ecdsa.hashAlg = key_hash_for(dlen);
     if (scheme.details.ecdsa.hashAlg == TPM2_ALG_NULL) return CKR_DATA_LEN_RANGE;
@@ -195,4 +220,112 @@ tpm_key_sign_ecdsa(struct tpm *t, const uint8_t *blob, size_t blen, const uint8_
     rv = tpm_key_ecdsa(t, k, digest, dlen, sig, siglen);
     tpm_key_close(k);
     return rv;
+}
+
+/* ---- keyed-hash (HMAC) keys ---- */
+
+CK_RV
+tpm_key_create_hmac(struct tpm *t, const uint8_t *secret, size_t len, size_t mdlen, uint8_t **blob,
+                    size_t *blen)
+{
+    TPM2B_SENSITIVE_CREATE sens = {0};
+    TPM2B_PUBLIC tmpl = {0};
+    TPM2B_PRIVATE *priv = NULL;
+    TPM2B_PUBLIC *pub = NULL;
+    if (secret != NULL && (len == 0 || len > TPM_HMAC_KEY_MAX)) return CKR_KEY_SIZE_RANGE;
+    TPMI_ALG_HASH hash = key_hash_for(mdlen);
+    if (hash == TPM2_ALG_NULL) return CKR_MECHANISM_INVALID;
+    TPMT_PUBLIC *p = &tmpl.publicArea;
+    p->type = TPM2_ALG_KEYEDHASH;
+    p->nameAlg = TPM2_ALG_SHA256;
+    p->objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
+                          TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_NODA | TPMA_OBJECT_SIGN_ENCRYPT;
+    /* A signing keyed-hash object has its one hash. */
+    p->parameters.keyedHashDetail.scheme.scheme = TPM2_ALG_HMAC;
+    p->parameters.keyedHashDetail.scheme.details.hmac.hashAlg = hash;
+    if (secret == NULL) {
+        /* Made by the TPM: as long as nameAlg's digest, 32 bytes. */
+        p->objectAttributes |= TPMA_OBJECT_SENSITIVEDATAORIGIN;
+        len = 32;
+    } else {
+        sens.sensitive.data.size = (UINT16)len;
+        memcpy(sens.sensitive.data.buffer, secret, len);
+    }
+    CK_RV rv = key_create(t, &sens, &tmpl, "create an HMAC key", &pub, &priv);
+    /* The secret crossed the bus once, to be wrapped by this TPM. */
+    wipe(&sens, sizeof sens);
+    if (rv == CKR_OK)
+        rv = tpm_blob_pack(HMAC_MAGIC, (uint32_t)(mdlen << 16 | len), pub, priv, blob, blen);
+    Esys_Free(priv);
+    Esys_Free(pub);
+    return rv;
+}
+
+/* HMAC of more than one TPM buffer: a sequence (one object slot while it
+ * runs, flushed by its completion or here). */
+static CK_RV
+key_hmac_seq(struct tpm *t, ESYS_TR key, TPMI_ALG_HASH hash, const uint8_t *data, size_t len,
+             TPM2B_DIGEST **out)
+{
+    TPM2B_AUTH none = {0};
+    TPM2B_MAX_BUFFER b;
+    ESYS_TR seq = ESYS_TR_NONE;
+    CK_RV rv = tpm_rv(Esys_HMAC_Start(t->esys, key, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+                                      &none, hash, &seq),
+                      "start an HMAC sequence");
+    while (rv == CKR_OK && len > sizeof b.buffer) {
+        b.size = sizeof b.buffer;
+        memcpy(b.buffer, data, sizeof b.buffer);
+        rv = tpm_rv(
+            Esys_SequenceUpdate(t->esys, seq, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &b),
+            "HMAC sequence update");
+        data += sizeof b.buffer;
+        len -= sizeof b.buffer;
+    }
+    if (rv == CKR_OK) {
+        b.size = (UINT16)len;
+        if (len) memcpy(b.buffer, data, len);
+        TPMT_TK_HASHCHECK *tk = NULL;
+        rv = tpm_rv(Esys_SequenceComplete(t->esys, seq, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+                                          ESYS_TR_NONE, &b, TPM2_RH_NULL, out, &tk),
+                    "HMAC sequence complete");
+        Esys_Free(tk);
+        if (rv == CKR_OK) seq = ESYS_TR_NONE; /* completion flushed it */
+    }
+    if (seq != ESYS_TR_NONE) Esys_FlushContext(t->esys, seq);
+    wipe(&b, sizeof b);
+    return rv;
+}
+
+CK_RV
+tpm_key_hmac(struct tpm *t, struct tpm_key *k, size_t mdlen, const uint8_t *data, size_t len,
+             uint8_t *mac)
+{
+    TPMI_ALG_HASH hash = key_hash_for(mdlen);
+    TPM2B_DIGEST *out = NULL;
+    ESYS_TR key = ESYS_TR_NONE;
+    if (!k->hmac) return CKR_KEY_HANDLE_INVALID;
+    if (hash == TPM2_ALG_NULL || mdlen != k->mdlen) return CKR_MECHANISM_INVALID;
+    CK_RV rv = key_load(t, k, &key);
+    if (rv == CKR_OK && len <= TPM2_MAX_DIGEST_BUFFER) {
+        TPM2B_MAX_BUFFER b = {.size = (UINT16)len};
+        if (len) memcpy(b.buffer, data, len);
+        rv = tpm_rv(
+            Esys_HMAC(t->esys, key, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &b, hash, &out),
+            "HMAC");
+        wipe(&b, sizeof b);
+    } else if (rv == CKR_OK) {
+        rv = key_hmac_seq(t, key, hash, data, len, &out);
+    }
+    if (rv == CKR_OK && out->size != mdlen) rv = CKR_DEVICE_ERROR;
+    if (rv == CKR_OK) memcpy(mac, out->buffer, mdlen);
+    Esys_Free(out);
+    if (key != ESYS_TR_NONE) Esys_FlushContext(t->esys, key);
+    return rv;
+}
+
+size_t
+tpm_key_hmac_len(const struct tpm_key *k)
+{
+    return k->hmac ? k->mdlen : 0;
 }

@@ -87,8 +87,25 @@ struct tpm_key;
 /* CKR_OK; CKR_HOST_MEMORY; CKR_KEY_HANDLE_INVALID (not a key blob). */
 CK_RV tpm_key_open(const uint8_t *blob, size_t blen, struct tpm_key **out);
 void tpm_key_close(struct tpm_key *k); /* NULL is a no-op */
-/* The curve's size in bits (256 or 384). */
+/* ECDSA keys: the curve's size in bits (256 or 384); HMAC keys: the key's
+ * length in bits. */
 unsigned tpm_key_bits(const struct tpm_key *k);
+/* HMAC keys: the digest length of their one hash; 0 for other keys. */
+size_t tpm_key_hmac_len(const struct tpm_key *k);
+/* A keyed-hash (HMAC) key: secret (1..TPM_HMAC_KEY_MAX bytes) wrapped by
+ * this TPM, or, with secret NULL, 32 bytes the TPM makes and never shows.
+ * A TPM HMAC key has one hash: that of digest length mdlen (20, 32, 48,
+ * 64). *blob as tpm_key_create_ec's. CKR_OK; CKR_KEY_SIZE_RANGE;
+ * CKR_MECHANISM_INVALID (mdlen); CKR_HOST_MEMORY; tpm_rv()'s answers. */
+#define TPM_HMAC_KEY_MAX 128
+CK_RV tpm_key_create_hmac(struct tpm *t, const uint8_t *secret, size_t len, size_t mdlen,
+                          uint8_t **blob, size_t *blen);
+/* HMAC over data (any length: sequences past one TPM buffer) with the
+ * hash of digest length mdlen (20, 32, 48, 64) into mac (mdlen bytes).
+ * CKR_OK; CKR_KEY_HANDLE_INVALID (not an HMAC key); CKR_MECHANISM_INVALID
+ * (mdlen is not the key's); tpm_rv()'s answers. */
+CK_RV tpm_key_hmac(struct tpm *t, struct tpm_key *k, size_t mdlen, const uint8_t *data, size_t len,
+                   uint8_t *mac);
 /* tpm_key_sign_ecdsa() with a held key. */
 CK_RV tpm_key_ecdsa(struct tpm *t, struct tpm_key *k, const uint8_t *digest, size_t dlen,
                     uint8_t *sig, size_t *siglen);

@@ -1,14 +1,16 @@
 #!/usr/bin/python3
 """tpm_checks.py MODULE LABEL PIN: with PyKCS11, the PKCS#11 answers of a
 token of the TPM backend: its mechanism list is what the TPM does, its
-keys are made in the TPM and sign there, and a private key cannot be read,
-wrapped, copied out or made extractable in any form."""
+keys are made in the TPM (or, for HMAC keys, wrapped by it) and sign there,
+and a private or secret key cannot be read, wrapped or made extractable in
+any form."""
 import hashlib
+import hmac
 import sys
 
 import PyKCS11
 from PyKCS11 import (CKA_CLASS, CKA_EC_PARAMS, CKA_EXTRACTABLE, CKA_ID, CKA_KEY_TYPE,
-                     CKA_LABEL, CKA_PRIVATE, CKA_SENSITIVE, CKA_SIGN, CKA_TOKEN, CKA_VALUE,
+                     CKA_LABEL, CKA_PRIVATE, CKA_SENSITIVE, CKA_SIGN, CKA_TOKEN, CKA_VALUE, CKA_VERIFY,
                      CKA_VALUE_LEN, CKK_AES, CKK_EC, CKM_AES_KEY_GEN, CKM_ECDSA,
                      CKM_ECDSA_SHA256, CKM_EC_KEY_PAIR_GEN, CKO_PRIVATE_KEY, CKO_PUBLIC_KEY,
                      CKO_SECRET_KEY, Mechanism, PyKCS11Error)
@@ -41,10 +43,11 @@ def call_rv(f, *a):
 
 # The mechanism list: what the TPM does, nothing in software.
 mechs = set(lib.getMechanismList(slot))
-for m in ("CKM_EC_KEY_PAIR_GEN", "CKM_ECDSA", "CKM_ECDSA_SHA256", "CKM_ECDSA_SHA384"):
+for m in ("CKM_EC_KEY_PAIR_GEN", "CKM_ECDSA", "CKM_ECDSA_SHA256", "CKM_ECDSA_SHA384",
+          "CKM_GENERIC_SECRET_KEY_GEN", "CKM_SHA256_HMAC", "CKM_SHA384_HMAC"):
     assert m in mechs, f"{m} missing from {sorted(mechs)}"
 for m in ("CKM_AES_KEY_GEN", "CKM_AES_GCM", "CKM_RSA_PKCS_KEY_PAIR_GEN", "CKM_ECDH1_DERIVE",
-          "CKM_EC_EDWARDS_KEY_PAIR_GEN", "CKM_AES_KEY_WRAP"):
+          "CKM_EC_EDWARDS_KEY_PAIR_GEN", "CKM_AES_KEY_WRAP", "CKM_SHA224_HMAC", "CKM_HKDF_DERIVE"):
     assert m not in mechs, f"{m} listed on a TPM token"
 info = lib.getMechanismInfo(slot, "CKM_EC_KEY_PAIR_GEN")
 assert (info.ulMinKeySize, info.ulMaxKeySize) == (256, 384), info
@@ -114,5 +117,51 @@ for mech, tbs in ((CKM_ECDSA_SHA256, data), (CKM_ECDSA, hashlib.sha256(data).dig
     checks += 2
 s.destroyObject(priv)
 s.destroyObject(pub)
+
+# HMAC keys: one made by the TPM, and one with a known value wrapped by it
+# (an Azure SAS key, say), which then signs as Python's hmac does, past one
+# TPM buffer (1,024 bytes) too.
+sec = [(CKA_CLASS, CKO_SECRET_KEY), (CKA_SIGN, True), (CKA_VERIFY, True)]
+expect("C_GenerateKey(CKM_GENERIC_SECRET_KEY_GEN, 16 bytes)",
+       call_rv(s.generateKey, sec + [(CKA_KEY_TYPE, PyKCS11.CKK_GENERIC_SECRET),
+                                     (CKA_VALUE_LEN, 16)],
+               Mechanism(PyKCS11.CKM_GENERIC_SECRET_KEY_GEN)),
+       PyKCS11.CKR_ATTRIBUTE_VALUE_INVALID)
+made = s.generateKey(sec + [(CKA_KEY_TYPE, PyKCS11.CKK_GENERIC_SECRET), (CKA_VALUE_LEN, 32)],
+                     Mechanism(PyKCS11.CKM_GENERIC_SECRET_KEY_GEN))
+mac = bytes(s.sign(made, data, Mechanism(PyKCS11.CKM_SHA256_HMAC)))
+assert len(mac) == 32 and s.verify(made, data, mac, Mechanism(PyKCS11.CKM_SHA256_HMAC))
+checks += 1
+value = bytes(range(64))
+expect("C_CreateObject(an HMAC key, CKA_EXTRACTABLE true)",
+       call_rv(s.createObject, sec + [(CKA_KEY_TYPE, PyKCS11.CKK_SHA256_HMAC), (CKA_VALUE, value),
+                                      (CKA_EXTRACTABLE, True)]),
+       PyKCS11.CKR_TEMPLATE_INCONSISTENT)
+expect("C_CreateObject(an AES key)",
+       call_rv(s.createObject, sec + [(CKA_KEY_TYPE, PyKCS11.CKK_AES), (CKA_VALUE, value[:16])]),
+       PyKCS11.CKR_TEMPLATE_INCONSISTENT)
+for kt, mech, h in ((PyKCS11.CKK_SHA256_HMAC, PyKCS11.CKM_SHA256_HMAC, hashlib.sha256),
+                    (PyKCS11.CKK_SHA384_HMAC, PyKCS11.CKM_SHA384_HMAC, hashlib.sha384)):
+    k = s.createObject(sec + [(CKA_KEY_TYPE, kt), (CKA_VALUE, value)])
+    for n in (1, 100, 1024, 1025, 5000):
+        msg = bytes(i % 251 for i in range(n))
+        got = bytes(s.sign(k, msg, Mechanism(mech)))
+        assert got == hmac.new(value, msg, h).digest(), (kt, n)
+        assert s.verify(k, msg, got, Mechanism(mech))
+        checks += 2
+    for attr, name in ((CKA_VALUE, "CKA_VALUE"), (CKA_CREDTOKEN_TPM_KEY, "CKA_CREDTOKEN_TPM_KEY")):
+        tmpl = ckattrlist(1)
+        tmpl[0].SetType(attr)
+        expect(f"C_GetAttributeValue(HMAC key, {name})",
+               lib.lib.C_GetAttributeValue(s.session, k, tmpl), PyKCS11.CKR_ATTRIBUTE_SENSITIVE)
+    assert s.getAttributeValue(k, [CKA_VALUE_LEN])[0] == 64
+    s.destroyObject(k)
+# A TPM HMAC key has one hash: another HMAC mechanism is refused at init.
+k = s.createObject(sec + [(CKA_KEY_TYPE, PyKCS11.CKK_SHA384_HMAC), (CKA_VALUE, value)])
+expect("C_SignInit(CKM_SHA256_HMAC, a SHA-384 HMAC key)",
+       call_rv(s.sign, k, data, Mechanism(PyKCS11.CKM_SHA256_HMAC)),
+       PyKCS11.CKR_KEY_TYPE_INCONSISTENT)
+s.destroyObject(k)
+s.destroyObject(made)
 s.logout()
 print(f"TPM token checks: {checks + 2} passed")
