@@ -4,7 +4,9 @@
 # signs with them; openssl verifies; the PKCS#11 answers (tpm_checks.py);
 # openssl's engine signs; 1,000 keys on a direct swtpm connection with
 # nothing left loaded; processes sharing the TPM; a copy of the store on
-# another TPM opens nothing; the CLI's bad inputs.
+# another TPM opens nothing; wrong PINs never touch the TPM's dictionary-
+# attack counter, and a TPM in lockout still serves the token; the CLI's
+# bad inputs.
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 use_cli
@@ -111,6 +113,34 @@ if CREDTOKEN_TCTI=swtpm:host=127.0.0.1,port=$dead timeout 20 $P11 --token-label 
   fail "signed without a TPM"
 fi
 expect_in "cannot be loaded or reached" dead.out
+
+step "the TPM's dictionary-attack lockout: our wrong PINs never count; another program's lockout does not stop us"
+da() { TPM2TOOLS_TCTI=$TCTI_tpm1 tpm2_getcap properties-variable | grep -E "$1" | grep -oE "[0-9a-fx]+$"; }
+[ "$(da TPM2_PT_LOCKOUT_COUNTER)" = 0x0 ] || fail "the TPM's DA counter moved before the test"
+for i in 1 2 3 4; do
+  if $P11 --token-label dev --login --pin 9999 --sign -m ECDSA-SHA256 --id 01 -i msg -o x \
+    >wrong.out 2>&1; then fail "a wrong PIN signed"; fi
+  expect_in CKR_PIN_INCORRECT wrong.out
+done
+[ "$(da TPM2_PT_LOCKOUT_COUNTER)" = 0x0 ] || fail "a wrong PIN counted against the TPM"
+# Another program's DA-protected key, and wrong passwords until the TPM locks out.
+export TPM2TOOLS_TCTI=$TCTI_tpm1
+tpm2_createprimary -C o -c other-p.ctx >/dev/null
+tpm2_flushcontext -t
+tpm2_create -C other-p.ctx -G ecc -p right -u other.pub -r other.priv >/dev/null
+tpm2_flushcontext -t
+tpm2_load -C other-p.ctx -u other.pub -r other.priv -c other.ctx >/dev/null
+tpm2_flushcontext -t
+for i in $(seq "$(($(da TPM2_PT_MAX_AUTH_FAIL) + 1))"); do
+  tpm2_sign -c other.ctx -p wrong -g sha256 -o /dev/null msg >/dev/null 2>&1 || true
+  tpm2_flushcontext -t
+done
+unset TPM2TOOLS_TCTI
+[ "$(da inLockout)" = 1 ] || fail "the TPM did not lock out"
+$P11 --token-label dev --login --pin $PIN --sign -m ECDSA-SHA256 --id 01 -i msg -o lk.sig \
+  >/dev/null 2>&1 || fail "a TPM in lockout stopped a token whose keys are noDA"
+$P11 --token-label dev --verify -m ECDSA-SHA256 --id 01 -i msg --signature-file lk.sig \
+  >/dev/null 2>&1 || fail "the signature made in lockout does not verify"
 
 step "CLI: bad inputs"
 if ct init --label x --so-pin-file so.pin --backend tpm2 >bad.out 2>&1; then fail "tpm2"; fi
