@@ -59,23 +59,19 @@ tpmkey_copy(const struct attr_set *from, struct attr_set *to, CK_ATTRIBUTE_TYPE 
     return attr_set_put(to, type, a->val, a->len);
 }
 
-CK_RV
-tpmkey_generate_pair(const struct tpmkey_where *w, const CK_MECHANISM *m, struct attr_set *pub,
-                     struct attr_set *priv)
+static CK_RV
+tpmkey_pair_ec(const struct tpmkey_where *w, struct attr_set *pub, struct attr_set *priv,
+               uint8_t **blob, size_t *blen)
 {
     uint8_t point[TPM_EC_POINT_MAX];
-    size_t plen = 0, blen = 0;
-    uint8_t *blob = NULL;
+    size_t plen = 0;
     CK_ULONG bits = 0;
     struct tpm *t = NULL;
-    if (m->mechanism != CKM_EC_KEY_PAIR_GEN) return CKR_MECHANISM_INVALID;
-    if (m->pParameter != NULL || m->ulParameterLen != 0) return CKR_MECHANISM_PARAM_INVALID;
-    CK_RV rv = tpmkey_check_template(priv);
-    if (rv == CKR_OK) rv = mech_ec_curve_bits(pub, &bits);
+    CK_RV rv = mech_ec_curve_bits(pub, &bits);
     if (rv == CKR_OK && bits != 256 && bits != 384) rv = CKR_CURVE_NOT_SUPPORTED;
     if (rv != CKR_OK) return rv;
     if ((rv = tpm_use_begin(w->tcti, w->lock, &t)) == CKR_OK) {
-        rv = tpm_key_create_ec(t, (unsigned)bits, &blob, &blen, point, &plen);
+        rv = tpm_key_create_ec(t, (unsigned)bits, blob, blen, point, &plen);
         tpm_use_end(t, rv);
     }
     if (rv != CKR_OK && rv != CKR_CURVE_NOT_SUPPORTED && rv != CKR_HOST_MEMORY) rv = tpmkey_rv(rv);
@@ -85,6 +81,64 @@ tpmkey_generate_pair(const struct tpmkey_where *w, const CK_MECHANISM *m, struct
     if (rv == CKR_OK) rv = mech_key_complete(CKO_PUBLIC_KEY, CKK_EC, pub);
     if (rv == CKR_OK) rv = tpmkey_copy(pub, priv, CKA_EC_PARAMS);
     if (rv == CKR_OK) rv = tpmkey_copy(pub, priv, CKA_EC_POINT);
+    return rv;
+}
+
+/* Whether e (big-endian, leading zeros allowed) is 65537, the one public
+ * exponent the TPM makes keys with. */
+static bool
+tpmkey_e_ok(const struct attr *e)
+{
+    size_t i = 0;
+    while (i < e->len && e->val[i] == 0)
+        i++;
+    return e->len - i == 3 && e->val[i] == 0x01 && e->val[i + 1] == 0x00 && e->val[i + 2] == 0x01;
+}
+
+static CK_RV
+tpmkey_pair_rsa(const struct tpmkey_where *w, struct attr_set *pub, struct attr_set *priv,
+                uint8_t **blob, size_t *blen)
+{
+    static const uint8_t f4[] = {0x01, 0x00, 0x01};
+    uint8_t n[TPM_RSA_MAX_BYTES];
+    size_t nlen = 0;
+    CK_ULONG bits = 0;
+    struct tpm *t = NULL;
+    const struct attr *e = attr_set_find(pub, CKA_PUBLIC_EXPONENT);
+    if (attr_set_get_ulong(pub, CKA_MODULUS_BITS, &bits) != CKR_OK) return CKR_TEMPLATE_INCOMPLETE;
+    if ((bits != 2048 && bits != 3072) || (e != NULL && !tpmkey_e_ok(e))) {
+        log_err("C_GenerateKeyPair: the TPM makes RSA keys of 2048 or 3072 bits with e = 65537");
+        return CKR_ATTRIBUTE_VALUE_INVALID;
+    }
+    CK_RV rv = tpm_use_begin(w->tcti, w->lock, &t);
+    if (rv == CKR_OK) {
+        rv = tpm_key_create_rsa(t, (unsigned)bits, blob, blen, n, &nlen);
+        tpm_use_end(t, rv);
+    }
+    if (rv == CKR_KEY_SIZE_RANGE) rv = CKR_ATTRIBUTE_VALUE_INVALID;
+    if (rv != CKR_OK && rv != CKR_ATTRIBUTE_VALUE_INVALID && rv != CKR_HOST_MEMORY)
+        rv = tpmkey_rv(rv);
+    if (rv == CKR_OK) rv = attr_set_put(pub, CKA_MODULUS, n, nlen);
+    if (rv == CKR_OK) rv = attr_set_put(pub, CKA_PUBLIC_EXPONENT, f4, sizeof f4);
+    if (rv == CKR_OK) rv = mech_key_complete(CKO_PUBLIC_KEY, CKK_RSA, pub);
+    if (rv == CKR_OK) rv = tpmkey_copy(pub, priv, CKA_MODULUS);
+    if (rv == CKR_OK) rv = tpmkey_copy(pub, priv, CKA_PUBLIC_EXPONENT);
+    return rv;
+}
+
+CK_RV
+tpmkey_generate_pair(const struct tpmkey_where *w, const CK_MECHANISM *m, struct attr_set *pub,
+                     struct attr_set *priv)
+{
+    uint8_t *blob = NULL;
+    size_t blen = 0;
+    bool ec = m->mechanism == CKM_EC_KEY_PAIR_GEN;
+    if (!ec && m->mechanism != CKM_RSA_PKCS_KEY_PAIR_GEN) return CKR_MECHANISM_INVALID;
+    if (m->pParameter != NULL || m->ulParameterLen != 0) return CKR_MECHANISM_PARAM_INVALID;
+    CK_RV rv = tpmkey_check_template(priv);
+    if (rv == CKR_OK)
+        rv = ec ? tpmkey_pair_ec(w, pub, priv, &blob, &blen)
+                : tpmkey_pair_rsa(w, pub, priv, &blob, &blen);
     if (rv == CKR_OK) rv = tpmkey_copy(pub, priv, CKA_PUBLIC_KEY_INFO);
     if (rv == CKR_OK) rv = attr_set_put(priv, CKA_CREDTOKEN_TPM_KEY, blob, blen);
     free(blob);
@@ -228,6 +282,28 @@ tpmkey_hmac(void *p, size_t mdlen, const uint8_t *data, size_t len, uint8_t *mac
     return tpmkey_rv(rv);
 }
 
+static CK_RV
+tpmkey_rsa(void *p, enum mech_ext_rsa op, size_t hlen, const uint8_t *in, size_t len, uint8_t *out,
+           size_t *outlen)
+{
+    static const enum tpm_rsa_kind kinds[] = {
+        [MECH_EXT_RSA_RAW] = TPM_RSA_RAW,
+        [MECH_EXT_RSA_PSS] = TPM_RSA_PSS,
+        [MECH_EXT_RSA_PKCS1] = TPM_RSA_PKCS1,
+        [MECH_EXT_RSA_OAEP] = TPM_RSA_OAEP,
+    };
+    struct tpmkey_ctx *c = p;
+    struct tpm_rsa_op o = {.kind = kinds[op], .hlen = hlen};
+    struct tpm *t;
+    CK_RV rv = tpm_use_begin(c->where.tcti, c->where.lock, &t);
+    if (rv == CKR_OK) {
+        rv = tpm_key_rsa(t, c->key, &o, in, len, out, outlen);
+        tpm_use_end(t, rv);
+    }
+    /* A ciphertext whose padding does not check is the caller's. */
+    return rv == CKR_ENCRYPTED_DATA_INVALID || rv == CKR_DATA_LEN_RANGE ? rv : tpmkey_rv(rv);
+}
+
 static size_t
 tpmkey_hmac_len(void *p)
 {
@@ -237,6 +313,7 @@ tpmkey_hmac_len(void *p)
 
 static const struct mech_ext tpmkey_ext = {
     .ecdsa = tpmkey_ecdsa,
+    .rsa = tpmkey_rsa,
     .hmac = tpmkey_hmac,
     .hmac_len = tpmkey_hmac_len,
     .free = tpmkey_ctx_free,
@@ -284,6 +361,11 @@ tpmkey_caps_inlock(struct library *lib, const struct tpm_caps **out)
 enum tpmkey_need {
     NEED_NONE,
     NEED_EC,
+    NEED_RSA,
+    NEED_RSA_SHA1, /* RSA with a TPM hash: PSS and OAEP run it in the TPM */
+    NEED_RSA_SHA256,
+    NEED_RSA_SHA384,
+    NEED_RSA_SHA512,
     NEED_HMAC_SHA1,
     NEED_HMAC_SHA256,
     NEED_HMAC_SHA384,
@@ -305,6 +387,20 @@ static const struct {
     {CKM_ECDSA_SHA256, NEED_EC},
     {CKM_ECDSA_SHA384, NEED_EC},
     {CKM_ECDSA_SHA512, NEED_EC},
+    {CKM_RSA_PKCS_KEY_PAIR_GEN, NEED_RSA},
+    {CKM_RSA_PKCS, NEED_RSA},
+    {CKM_RSA_X_509, NEED_RSA},
+    {CKM_SHA1_RSA_PKCS, NEED_RSA},
+    {CKM_SHA224_RSA_PKCS, NEED_RSA},
+    {CKM_SHA256_RSA_PKCS, NEED_RSA},
+    {CKM_SHA384_RSA_PKCS, NEED_RSA},
+    {CKM_SHA512_RSA_PKCS, NEED_RSA},
+    {CKM_RSA_PKCS_PSS, NEED_RSA_SHA256},
+    {CKM_SHA1_RSA_PKCS_PSS, NEED_RSA_SHA1},
+    {CKM_SHA256_RSA_PKCS_PSS, NEED_RSA_SHA256},
+    {CKM_SHA384_RSA_PKCS_PSS, NEED_RSA_SHA384},
+    {CKM_SHA512_RSA_PKCS_PSS, NEED_RSA_SHA512},
+    {CKM_RSA_PKCS_OAEP, NEED_RSA_SHA256},
     {CKM_GENERIC_SECRET_KEY_GEN, NEED_HMAC_SHA256},
     {CKM_SHA_1_HMAC, NEED_HMAC_SHA1},
     {CKM_SHA256_HMAC, NEED_HMAC_SHA256},
@@ -332,6 +428,19 @@ tpmkey_mech(const struct tpm_caps *caps, CK_MECHANISM_TYPE type, CK_MECHANISM_IN
         info->ulMinKeySize = p256 ? 256 : 384;
         info->ulMaxKeySize = p384 ? 384 : 256;
         break;
+    case NEED_RSA:
+    case NEED_RSA_SHA1:
+    case NEED_RSA_SHA256:
+    case NEED_RSA_SHA384:
+    case NEED_RSA_SHA512: {
+        bool hash[] = {true, caps->sha1, caps->sha256, caps->sha384, caps->sha512};
+        if (!caps->rsa2048 || !hash[tpmkey_mechs[i].need - NEED_RSA]) return false;
+        info->ulMinKeySize = 2048;
+        info->ulMaxKeySize = caps->rsa3072 ? 3072 : 2048;
+        /* A signature with recovery is a signature here: keep the flag; the
+         * encryption and verification run on the public key. */
+        break;
+    }
     case NEED_HMAC_SHA1:
     case NEED_HMAC_SHA256:
     case NEED_HMAC_SHA384:

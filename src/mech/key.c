@@ -123,27 +123,29 @@ mech_key_new_ext(const struct attr_set *attrs, const struct mech_ext *ext, void 
     CK_OBJECT_CLASS cls;
     CK_KEY_TYPE kt;
     CK_ULONG len = 0;
-    bool ec = false, secret = false;
+    bool ec = false, rsa = false, secret = false;
     if (attr_set_get_ulong(attrs, CKA_CLASS, &cls) == CKR_OK &&
         attr_set_get_ulong(attrs, CKA_KEY_TYPE, &kt) == CKR_OK) {
         ec = cls == CKO_PRIVATE_KEY && kt == CKK_EC;
+        rsa = cls == CKO_PRIVATE_KEY && kt == CKK_RSA;
         secret = cls == CKO_SECRET_KEY && kt != CKK_AES && kt != CKK_HKDF && mech_secret_type(kt) &&
                  attr_set_get_ulong(attrs, CKA_VALUE_LEN, &len) == CKR_OK;
     }
-    struct mech_key *k = (ec || secret) ? calloc(1, sizeof *k) : NULL;
+    struct mech_key *k = (ec || rsa || secret) ? calloc(1, sizeof *k) : NULL;
     if (k == NULL) {
         if (ext->free != NULL) ext->free(ctx);
-        return ec || secret ? CKR_HOST_MEMORY : CKR_KEY_TYPE_INCONSISTENT;
+        return ec || rsa || secret ? CKR_HOST_MEMORY : CKR_KEY_TYPE_INCONSISTENT;
     }
     atomic_init(&k->refs, 1);
     k->kt = kt;
     k->ext = ext;
     k->ext_ctx = ctx;
     CK_RV rv = CKR_OK;
-    if (ec) {
+    if (ec || rsa) {
         /* The public half is parsed from the private key object's public
-         * attributes (CKA_EC_PARAMS, CKA_EC_POINT): verification and sizes
-         * use it; the private half stays with ext. */
+         * attributes (CKA_EC_PARAMS and CKA_EC_POINT, or CKA_MODULUS and
+         * CKA_PUBLIC_EXPONENT): public operations and sizes use it; the
+         * private half stays with ext. */
         k->cls = CKO_PUBLIC_KEY;
         rv = key_load(attrs, k);
     } else {

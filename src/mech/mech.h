@@ -73,6 +73,11 @@ CK_RV mech_key_new(const struct attr_set *attrs, struct mech_key **out);
  *   the hashed mechanisms: any length, the usual ECDSA truncation applies)
  *   and wants r || s, each flen bytes, in sig; verification uses the public
  *   half in software.
+ *   CKK_RSA private keys (CKA_MODULUS, CKA_PUBLIC_EXPONENT): signing and
+ *   decryption call ext->rsa; PKCS#1 v1.5 signatures are a raw operation
+ *   on the block built here. PSS needs MGF1 of the message hash and a salt
+ *   of the hash's length, OAEP MGF1 of its hash and no label (else
+ *   CKR_MECHANISM_PARAM_INVALID at init). Public operations run here.
  *   secret keys of the HMAC types (CKK_GENERIC_SECRET, CKK_SHA*_HMAC;
  *   CKA_VALUE_LEN): the HMAC mechanisms gather the data and call ext->hmac
  *   with the digest length mdlen (20, 32, 48, 64) for the full MAC, for
@@ -81,8 +86,18 @@ CK_RV mech_key_new(const struct attr_set *attrs, struct mech_key **out);
  * Their CK_RV is passed on (CKR_DEVICE_ERROR, CKR_DEVICE_MEMORY, ...).
  * ext->free(ctx) runs when the key is freed, and also when this fails.
  * CKR_OK, CKR_HOST_MEMORY, CKR_KEY_TYPE_INCONSISTENT, CKR_FUNCTION_FAILED. */
+enum mech_ext_rsa {
+    MECH_EXT_RSA_RAW,   /* in^d mod n; in: k bytes, below n */
+    MECH_EXT_RSA_PSS,   /* RSASSA-PSS of the digest in: MGF1 of its hash, salt of its length */
+    MECH_EXT_RSA_PKCS1, /* PKCS#1 v1.5 decryption */
+    MECH_EXT_RSA_OAEP,  /* OAEP decryption: hash and MGF1 of digest length hlen, no label */
+};
 struct mech_ext {
     CK_RV (*ecdsa)(void *ctx, const uint8_t *tbs, size_t len, uint8_t *sig, size_t flen);
+    /* out: *outlen bytes of room in, the result's length out. */
+    CK_RV (*rsa)
+    (void *ctx, enum mech_ext_rsa op, size_t hlen, const uint8_t *in, size_t len, uint8_t *out,
+     size_t *outlen);
     CK_RV (*hmac)(void *ctx, size_t mdlen, const uint8_t *data, size_t len, uint8_t *mac);
     size_t (*hmac_len)(void *ctx); /* the one digest length the key takes */
     void (*free)(void *ctx);

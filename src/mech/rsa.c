@@ -81,6 +81,36 @@ struct rsa_state {
     EVP_PKEY_CTX *pctx;
     EVP_MD_CTX *md; /* hashed mechanisms only */
     uint8_t *n;     /* CKM_RSA_X_509: the modulus, k bytes */
+    /* A private operation with a key held elsewhere (no pctx). */
+    const struct mech_ext *ext;
+    void *ext_ctx;
+};
+
+/* The DER prefix of a DigestInfo (RFC 8017 §9.2, note 1), by hash. */
+static const struct {
+    CK_MECHANISM_TYPE hash;
+    uint8_t len;
+    uint8_t der[19];
+} rsa_digest_info[] = {
+    {CKM_SHA_1,
+     15,
+     {0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14}},
+    {CKM_SHA224,
+     19,
+     {0x30, 0x2d, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x04,
+      0x05, 0x00, 0x04, 0x1c}},
+    {CKM_SHA256,
+     19,
+     {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
+      0x05, 0x00, 0x04, 0x20}},
+    {CKM_SHA384,
+     19,
+     {0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02,
+      0x05, 0x00, 0x04, 0x30}},
+    {CKM_SHA512,
+     19,
+     {0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03,
+      0x05, 0x00, 0x04, 0x40}},
 };
 
 static void
@@ -239,6 +269,22 @@ rsa_params_for(struct rsa_state *s, const CK_MECHANISM *m, CK_ULONG bits, struct
     }
 }
 
+/* What a key held elsewhere can do (mech.h, struct mech_ext): PSS with
+ * MGF1 of the message hash and a salt of the hash's length, OAEP with
+ * MGF1 of its hash and no label. */
+static CK_RV
+rsa_ext_params(const struct rsa_state *s, const struct rsa_params *rp)
+{
+    if (s->ext->rsa == NULL) return CKR_KEY_TYPE_INCONSISTENT;
+    if (s->cfg->pad == RPAD_PSS &&
+        (EVP_MD_get_type(rp->mgf) != EVP_MD_get_type(rp->md) || rp->slen != s->hlen))
+        return CKR_MECHANISM_PARAM_INVALID;
+    if (s->cfg->pad == RPAD_OAEP &&
+        (EVP_MD_get_type(rp->mgf) != EVP_MD_get_type(rp->md) || rp->label != NULL))
+        return CKR_MECHANISM_PARAM_INVALID;
+    return CKR_OK;
+}
+
 static CK_RV
 rsa_init(const struct mech_desc *d, enum mech_fn fn, const CK_MECHANISM *m, struct mech_key *key,
          void **state)
@@ -258,10 +304,16 @@ rsa_init(const struct mech_desc *d, enum mech_fn fn, const CK_MECHANISM *m, stru
     CK_RV rv = rsa_params_for(s, m, mech_key_size(key), &rp);
     if (rv != CKR_OK) goto out;
     s->hlen = rp.md != NULL ? (size_t)EVP_MD_get_size(rp.md) : 0;
-    rv = CKR_HOST_MEMORY;
-    s->pctx = EVP_PKEY_CTX_new_from_pkey(ossl_libctx(), pkey, NULL);
-    if (s->pctx == NULL) goto out;
-    rv = rsa_ctx_setup(s, &rp);
+    if (fn == MECH_SIGN || fn == MECH_SIGN_RECOVER || fn == MECH_DECRYPT)
+        s->ext = mech_key_ext(key, &s->ext_ctx);
+    if (s->ext != NULL) {
+        rv = rsa_ext_params(s, &rp);
+    } else {
+        rv = CKR_HOST_MEMORY;
+        s->pctx = EVP_PKEY_CTX_new_from_pkey(ossl_libctx(), pkey, NULL);
+        if (s->pctx == NULL) goto out;
+        rv = rsa_ctx_setup(s, &rp);
+    }
     if (rv == CKR_OK && cfg->hash != 0) rv = digest_ctx_new(cfg->hash, &s->md);
     if (rv == CKR_OK && cfg->pad == RPAD_RAW) rv = rsa_get_modulus(s, pkey);
 out:
@@ -347,6 +399,53 @@ rsa_raw_input(const struct rsa_state *s, const CK_BYTE *in, size_t len, uint8_t 
     return rsa_ct_ge(buf, s->n, s->k) ? too_big : CKR_OK;
 }
 
+/* A PKCS#1 v1.5 signature block (EMSA-PKCS1-v1_5, RFC 8017 §9.2) of k
+ * bytes in em: 00 01 FF..FF 00 [DigestInfo prefix] t. */
+static CK_RV
+rsa_ext_block(const struct rsa_state *s, const uint8_t *t, size_t len, uint8_t *em)
+{
+    const uint8_t *pre = NULL;
+    size_t plen = 0;
+    for (size_t i = 0; s->cfg->hash != 0 && i < sizeof rsa_digest_info / sizeof rsa_digest_info[0];
+         i++)
+        if (rsa_digest_info[i].hash == s->cfg->hash) {
+            pre = rsa_digest_info[i].der;
+            plen = rsa_digest_info[i].len;
+        }
+    if (s->cfg->hash != 0 && pre == NULL) return CKR_FUNCTION_FAILED;
+    if (plen + len + RSA_PKCS1_OVERHEAD > s->k) return CKR_DATA_LEN_RANGE;
+    size_t ps = s->k - 3 - plen - len;
+    em[0] = 0x00;
+    em[1] = 0x01;
+    memset(em + 2, 0xFF, ps);
+    em[2 + ps] = 0x00;
+    if (plen) memcpy(em + 3 + ps, pre, plen);
+    if (len) memcpy(em + 3 + ps + plen, t, len);
+    return CKR_OK;
+}
+
+/* A signature with a key held elsewhere. */
+static CK_RV
+rsa_ext_sign(struct rsa_state *s, const uint8_t *tbs, size_t len, CK_BYTE *out, CK_ULONG *out_len)
+{
+    size_t outl = s->k;
+    CK_RV rv;
+    if (s->cfg->pad == RPAD_PSS) {
+        rv = s->ext->rsa(s->ext_ctx, MECH_EXT_RSA_PSS, s->hlen, tbs, len, out, &outl);
+    } else {
+        uint8_t *em = malloc(s->k);
+        if (em == NULL) return CKR_HOST_MEMORY;
+        rv = s->cfg->pad == RPAD_RAW ? CKR_OK : rsa_ext_block(s, tbs, len, em);
+        if (rv == CKR_OK)
+            rv = s->ext->rsa(s->ext_ctx, MECH_EXT_RSA_RAW, 0, s->cfg->pad == RPAD_RAW ? tbs : em,
+                             s->k, out, &outl);
+        wipe_free(em, s->k);
+    }
+    if (rv == CKR_OK && outl != s->k) rv = CKR_FUNCTION_FAILED;
+    if (rv == CKR_OK) *out_len = outl;
+    return rv;
+}
+
 /* Sign or encrypt tbs (a hash, a DigestInfo, or the caller's input). */
 static CK_RV
 rsa_run(struct rsa_state *s, const uint8_t *tbs, size_t len, CK_BYTE *out, CK_ULONG *out_len)
@@ -362,6 +461,10 @@ rsa_run(struct rsa_state *s, const uint8_t *tbs, size_t len, CK_BYTE *out, CK_UL
         len = s->k;
     }
     if (rv != CKR_OK) goto out;
+    if (s->ext != NULL) {
+        rv = rsa_ext_sign(s, tbs, len, out, out_len);
+        goto out;
+    }
     int r = s->fn != MECH_ENCRYPT ? EVP_PKEY_sign(s->pctx, out, &outl, tbs, len)
                                   : EVP_PKEY_encrypt(s->pctx, out, &outl, tbs, len);
     if (r != 1) {
@@ -385,8 +488,15 @@ rsa_decrypt(struct rsa_state *s, const CK_BYTE *in, CK_ULONG in_len, CK_BYTE *ou
     uint8_t *pt = malloc(s->k);
     if (pt == NULL) return CKR_HOST_MEMORY;
     CK_RV rv = CKR_OK;
-    if (EVP_PKEY_decrypt(s->pctx, pt, &outl, in, in_len) != 1 || outl > rsa_max_plain(s))
+    if (s->ext != NULL) {
+        enum mech_ext_rsa op = s->cfg->pad == RPAD_OAEP    ? MECH_EXT_RSA_OAEP
+                               : s->cfg->pad == RPAD_PKCS1 ? MECH_EXT_RSA_PKCS1
+                                                           : MECH_EXT_RSA_RAW;
+        rv = s->ext->rsa(s->ext_ctx, op, s->hlen, in, in_len, pt, &outl);
+        if (rv == CKR_OK && outl > rsa_max_plain(s)) rv = CKR_ENCRYPTED_DATA_INVALID;
+    } else if (EVP_PKEY_decrypt(s->pctx, pt, &outl, in, in_len) != 1 || outl > rsa_max_plain(s)) {
         rv = ossl_fail("rsa decrypt", CKR_ENCRYPTED_DATA_INVALID);
+    }
     if (rv == CKR_OK) {
         if (outl != 0) memcpy(out, pt, outl);
         *out_len = outl;
@@ -521,9 +631,11 @@ rsa_dup(const void *state, void **copy)
     c->fn = s->fn;
     c->k = s->k;
     c->hlen = s->hlen;
+    c->ext = s->ext;
+    c->ext_ctx = s->ext_ctx;
     CK_RV rv = CKR_HOST_MEMORY;
-    c->pctx = EVP_PKEY_CTX_dup(s->pctx);
-    if (c->pctx != NULL) rv = digest_ctx_dup(s->md, &c->md);
+    if (s->pctx != NULL) c->pctx = EVP_PKEY_CTX_dup(s->pctx);
+    if (c->pctx != NULL || s->ext != NULL) rv = digest_ctx_dup(s->md, &c->md);
     if (rv != CKR_OK) {
         rsa_free(c);
         return ossl_fail("rsa dup", rv);

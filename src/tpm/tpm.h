@@ -106,6 +106,34 @@ CK_RV tpm_key_create_hmac(struct tpm *t, const uint8_t *secret, size_t len, size
  * (mdlen is not the key's); tpm_rv()'s answers. */
 CK_RV tpm_key_hmac(struct tpm *t, struct tpm_key *k, size_t mdlen, const uint8_t *data, size_t len,
                    uint8_t *mac);
+/* An RSA key of bits (2048, 3072; e = 65537) made inside the TPM, for
+ * signing and decryption; n receives its modulus (big-endian, bits / 8
+ * bytes). *blob as tpm_key_create_ec's. CKR_OK; CKR_KEY_SIZE_RANGE;
+ * CKR_HOST_MEMORY; tpm_rv()'s answers. */
+#define TPM_RSA_MAX_BYTES 384
+CK_RV tpm_key_create_rsa(struct tpm *t, unsigned bits, uint8_t **blob, size_t *blen,
+                         uint8_t n[TPM_RSA_MAX_BYTES], size_t *nlen);
+/* One RSA private operation:
+ *   TPM_RSA_RAW    in^d mod n (in: exactly the modulus length, below n);
+ *                  a PKCS#1 v1.5 signature is this over a type 1 block
+ *   TPM_RSA_PSS    an RSASSA-PSS signature of the digest in (its length
+ *                  names the hash; MGF1 with the same hash; the TPM's salt
+ *                  length, the digest's)
+ *   TPM_RSA_PKCS1  PKCS#1 v1.5 decryption of in
+ *   TPM_RSA_OAEP   OAEP decryption of in with the hash of digest length
+ *                  hlen (MGF1 the same, empty label)
+ * out: *outlen bytes of room in, the result's length out. CKR_OK;
+ * CKR_KEY_HANDLE_INVALID (not an RSA key); CKR_DATA_LEN_RANGE;
+ * CKR_ENCRYPTED_DATA_INVALID (decryption padding); tpm_rv()'s answers. */
+enum tpm_rsa_kind { TPM_RSA_RAW, TPM_RSA_PSS, TPM_RSA_PKCS1, TPM_RSA_OAEP };
+struct tpm_rsa_op {
+    enum tpm_rsa_kind kind;
+    size_t hlen; /* OAEP */
+};
+CK_RV tpm_key_rsa(struct tpm *t, struct tpm_key *k, const struct tpm_rsa_op *op, const uint8_t *in,
+                  size_t len, uint8_t *out, size_t *outlen);
+/* Whether k is an RSA key. */
+bool tpm_key_is_rsa(const struct tpm_key *k);
 /* tpm_key_sign_ecdsa() with a held key. */
 CK_RV tpm_key_ecdsa(struct tpm *t, struct tpm_key *k, const uint8_t *digest, size_t dlen,
                     uint8_t *sig, size_t *siglen);

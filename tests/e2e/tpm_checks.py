@@ -44,9 +44,11 @@ def call_rv(f, *a):
 # The mechanism list: what the TPM does, nothing in software.
 mechs = set(lib.getMechanismList(slot))
 for m in ("CKM_EC_KEY_PAIR_GEN", "CKM_ECDSA", "CKM_ECDSA_SHA256", "CKM_ECDSA_SHA384",
-          "CKM_GENERIC_SECRET_KEY_GEN", "CKM_SHA256_HMAC", "CKM_SHA384_HMAC"):
+          "CKM_GENERIC_SECRET_KEY_GEN", "CKM_SHA256_HMAC", "CKM_SHA384_HMAC",
+          "CKM_RSA_PKCS_KEY_PAIR_GEN", "CKM_SHA256_RSA_PKCS", "CKM_SHA256_RSA_PKCS_PSS",
+          "CKM_RSA_PKCS_OAEP"):
     assert m in mechs, f"{m} missing from {sorted(mechs)}"
-for m in ("CKM_AES_KEY_GEN", "CKM_AES_GCM", "CKM_RSA_PKCS_KEY_PAIR_GEN", "CKM_ECDH1_DERIVE",
+for m in ("CKM_AES_KEY_GEN", "CKM_AES_GCM", "CKM_ECDH1_DERIVE",
           "CKM_EC_EDWARDS_KEY_PAIR_GEN", "CKM_AES_KEY_WRAP", "CKM_SHA224_HMAC", "CKM_HKDF_DERIVE"):
     assert m not in mechs, f"{m} listed on a TPM token"
 info = lib.getMechanismInfo(slot, "CKM_EC_KEY_PAIR_GEN")
@@ -163,5 +165,50 @@ expect("C_SignInit(CKM_SHA256_HMAC, a SHA-384 HMAC key)",
        PyKCS11.CKR_KEY_TYPE_INCONSISTENT)
 s.destroyObject(k)
 s.destroyObject(made)
+
+# RSA keys made in the TPM: PKCS#1 v1.5 and PSS signatures, raw RSA, OAEP
+# and PKCS#1 v1.5 decryption; what the TPM cannot do is refused at init.
+rsa_pub, rsa_priv = s.generateKeyPair(
+    [(CKA_TOKEN, False), (PyKCS11.CKA_MODULUS_BITS, 2048), (CKA_VERIFY, True),
+     (PyKCS11.CKA_ENCRYPT, True)],
+    [(CKA_TOKEN, False), (CKA_PRIVATE, True), (CKA_SIGN, True), (PyKCS11.CKA_DECRYPT, True)],
+    Mechanism(PyKCS11.CKM_RSA_PKCS_KEY_PAIR_GEN))
+expect("C_GenerateKeyPair(RSA, e = 3)",
+       call_rv(s.generateKeyPair, [(PyKCS11.CKA_MODULUS_BITS, 2048),
+                                   (PyKCS11.CKA_PUBLIC_EXPONENT, b"\x03")], [],
+               Mechanism(PyKCS11.CKM_RSA_PKCS_KEY_PAIR_GEN)),
+       PyKCS11.CKR_ATTRIBUTE_VALUE_INVALID)
+pss = PyKCS11.RSA_PSS_Mechanism(PyKCS11.CKM_SHA256_RSA_PKCS_PSS, PyKCS11.CKM_SHA256,
+                                PyKCS11.CKG_MGF1_SHA256, 32)
+for mech in (Mechanism(PyKCS11.CKM_SHA256_RSA_PKCS), Mechanism(PyKCS11.CKM_SHA384_RSA_PKCS),
+             Mechanism(PyKCS11.CKM_SHA1_RSA_PKCS), pss):
+    sig = bytes(s.sign(rsa_priv, data, mech))
+    assert len(sig) == 256 and s.verify(rsa_pub, data, sig, mech), mech
+    bad = bytes([sig[0] ^ 1]) + sig[1:]
+    assert not s.verify(rsa_pub, data, bad, mech)
+    checks += 2
+raw = bytes(255) + b"\x2a"
+sig = bytes(s.sign(rsa_priv, raw, Mechanism(PyKCS11.CKM_RSA_X_509)))
+assert bytes(s.encrypt(rsa_pub, sig, Mechanism(PyKCS11.CKM_RSA_X_509))) == raw, "raw RSA"
+checks += 1
+expect("C_SignInit(PSS, salt of 20 bytes with SHA-256)",
+       call_rv(s.sign, rsa_priv, data,
+               PyKCS11.RSA_PSS_Mechanism(PyKCS11.CKM_SHA256_RSA_PKCS_PSS, PyKCS11.CKM_SHA256,
+                                         PyKCS11.CKG_MGF1_SHA256, 20)),
+       PyKCS11.CKR_MECHANISM_PARAM_INVALID)
+oaep = PyKCS11.RSAOAEPMechanism(PyKCS11.CKM_SHA256, PyKCS11.CKG_MGF1_SHA256)
+for mech in (oaep, Mechanism(PyKCS11.CKM_RSA_PKCS)):
+    ct = bytes(s.encrypt(rsa_pub, b"a secret for the TPM", mech))
+    assert bytes(s.decrypt(rsa_priv, ct, mech)) == b"a secret for the TPM"
+    checks += 1
+ct = bytearray(s.encrypt(rsa_pub, b"x", oaep))
+ct[7] ^= 0x10
+expect("C_Decrypt(OAEP, a damaged ciphertext)", call_rv(s.decrypt, rsa_priv, bytes(ct), oaep),
+       PyKCS11.CKR_ENCRYPTED_DATA_INVALID)
+for attr in (PyKCS11.CKA_PRIVATE_EXPONENT, PyKCS11.CKA_PRIME_1):
+    tmpl = ckattrlist(1)
+    tmpl[0].SetType(attr)
+    expect(f"C_GetAttributeValue(RSA key, {PyKCS11.CKA[attr]})",
+           lib.lib.C_GetAttributeValue(s.session, rsa_priv, tmpl), PyKCS11.CKR_ATTRIBUTE_SENSITIVE)
 s.logout()
 print(f"TPM token checks: {checks + 2} passed")
