@@ -25,23 +25,10 @@ cleanup() {
 }
 trap cleanup EXIT
 cd "$work"
-port=$(python3 -c '
-import socket
-for _ in range(100):
-    a = socket.socket(); a.bind(("127.0.0.1", 0)); p = a.getsockname()[1]
-    b = socket.socket()
-    try:
-        b.bind(("127.0.0.1", p + 1)); print(p); break
-    except OSError: pass
-    finally: a.close(); b.close()
-')
-mkdir state
-swtpm socket --tpm2 --server "type=tcp,port=$port,bindaddr=127.0.0.1" \
-  --ctrl "type=tcp,port=$((port + 1)),bindaddr=127.0.0.1" \
-  --flags not-need-init,startup-clear --tpmstate dir=state &
-pids+=($!)
-for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-tcti=swtpm:host=127.0.0.1,port=$port
+. "$top/scripts/swtpm.sh"
+swtpm_start state || { pids+=("$SWTPM_PID"); exit 1; }
+pids+=("$SWTPM_PID")
+tcti=$SWTPM_TCTI
 export TPM2TOOLS_TCTI=$tcti CREDTOKEN_TCTI=$tcti TSS2_LOG=all+NONE
 
 # credtoken: a TPM-backend token "bench" with a P-256 key "tpmkey".

@@ -32,23 +32,12 @@ export CREDTOKEN_CONF="$tmp/credtoken.conf"
 export SOFTHSM2_CONF="$tmp/softhsm2.conf"
 unset CREDTOKEN_STORE CREDTOKEN_DEBUG
 if [ -n "${CONFORMANCE_TPM_CLI:-}" ]; then
-  port=$(python3 -c '
-import socket
-for _ in range(100):
-    a = socket.socket(); a.bind(("127.0.0.1", 0)); p = a.getsockname()[1]
-    b = socket.socket()
-    try:
-        b.bind(("127.0.0.1", p + 1)); print(p); break
-    except OSError: pass
-    finally: a.close(); b.close()
-')
-  mkdir -p "$tmp/tpm"
-  swtpm socket --tpm2 --server "type=tcp,port=$port,bindaddr=127.0.0.1" \
-    --ctrl "type=tcp,port=$((port + 1)),bindaddr=127.0.0.1" \
-    --flags not-need-init,startup-clear --tpmstate "dir=$tmp/tpm" &
-  swtpm_pid=$!
-  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-  export CREDTOKEN_TCTI=swtpm:host=127.0.0.1,port=$port
+  . "$(cd "$(dirname "$0")/.." && pwd)/scripts/swtpm.sh"
+  swtpm_start "$tmp/tpm"
+  rc=$?
+  swtpm_pid=$SWTPM_PID
+  [ "$rc" = 0 ] || exit 1
+  export CREDTOKEN_TCTI=$SWTPM_TCTI
   printf '12345678\n' >"$tmp/so.pin"
   printf '123456\n' >"$tmp/user.pin"
   chmod 600 "$tmp/so.pin" "$tmp/user.pin"

@@ -124,6 +124,7 @@ library_new_take(const struct conf *c, struct store *st, struct library **out)
         return CKR_HOST_MEMORY;
     }
     lib->conf = *c;
+    tpm_where_get(c, &lib->tpm_where);
     lib->store = st;
     if (opstate_init(lib) != CKR_OK) {
         library_free(lib);

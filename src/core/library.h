@@ -34,8 +34,9 @@ struct library {
     size_t nobj, capobj;
     struct opstate_kept *kept; /* saved operation states (opstate.h), a ring */
     size_t kept_next;
-    struct objindex *index;   /* objects by label and ID (objindex.h) */
-    struct tpm_caps tpm_caps; /* what the TPM does, once asked (tpmkey_caps_inlock) */
+    struct objindex *index;     /* objects by label and ID (objindex.h) */
+    struct tpm_where tpm_where; /* the TPM of this store's tokens, set at start */
+    struct tpm_caps tpm_caps;   /* what the TPM does, once asked (tpmkey_caps_inlock) */
     bool tpm_caps_ok;
 };
 

@@ -103,9 +103,7 @@ manage_create(struct library *lib, struct session *s, struct attr_set *tmpl, CK_
     }
     if (cls == CKO_SECRET_KEY && tpm) {
         /* Wrapped by the TPM (a command under the lock: a few ms). */
-        struct tpmkey_where w;
-        tpmkey_where_get(&lib->conf, &w);
-        if ((rv = tpmkey_import_secret(&w, tmpl)) != CKR_OK) goto fail;
+        if ((rv = tpmkey_import_secret(&lib->tpm_where, tmpl)) != CKR_OK) goto fail;
     }
     return manage_publish(lib, s, tmpl, out);
 fail:

@@ -62,9 +62,7 @@ object_key_get(struct object *o, struct mech_key **out)
     if (o->key == NULL) {
         CK_RV rv;
         if (o->cls != CKO_PUBLIC_KEY && tpmkey_is(o->attrs)) {
-            struct tpmkey_where w;
-            tpmkey_where_get(&o->tok->lib->conf, &w);
-            rv = tpmkey_mech_key(&w, o->attrs, &o->key);
+            rv = tpmkey_mech_key(&o->tok->lib->tpm_where, o->attrs, &o->key);
         } else {
             rv = mech_key_new(o->attrs, &o->key);
         }

@@ -10,13 +10,6 @@
 #include "core/library.h"
 #include "util/log.h"
 
-void
-tpmkey_where_get(const struct conf *c, struct tpmkey_where *w)
-{
-    snprintf(w->tcti, sizeof w->tcti, "%s", tpm_tcti_choose(c));
-    snprintf(w->lock, sizeof w->lock, "%s/tpm.lock", c->store);
-}
-
 bool
 tpmkey_is(const struct attr_set *attrs)
 {
@@ -60,7 +53,7 @@ tpmkey_copy(const struct attr_set *from, struct attr_set *to, CK_ATTRIBUTE_TYPE 
 }
 
 static CK_RV
-tpmkey_pair_ec(const struct tpmkey_where *w, struct attr_set *pub, struct attr_set *priv,
+tpmkey_pair_ec(const struct tpm_where *w, struct attr_set *pub, struct attr_set *priv,
                uint8_t **blob, size_t *blen)
 {
     uint8_t point[TPM_EC_POINT_MAX];
@@ -70,7 +63,7 @@ tpmkey_pair_ec(const struct tpmkey_where *w, struct attr_set *pub, struct attr_s
     CK_RV rv = mech_ec_curve_bits(pub, &bits);
     if (rv == CKR_OK && bits != 256 && bits != 384) rv = CKR_CURVE_NOT_SUPPORTED;
     if (rv != CKR_OK) return rv;
-    if ((rv = tpm_use_begin(w->tcti, w->lock, &t)) == CKR_OK) {
+    if ((rv = tpm_use_begin(w, &t)) == CKR_OK) {
         rv = tpm_key_create_ec(t, (unsigned)bits, blob, blen, point, &plen);
         tpm_use_end(t, rv);
     }
@@ -96,7 +89,7 @@ tpmkey_e_ok(const struct attr *e)
 }
 
 static CK_RV
-tpmkey_pair_rsa(const struct tpmkey_where *w, struct attr_set *pub, struct attr_set *priv,
+tpmkey_pair_rsa(const struct tpm_where *w, struct attr_set *pub, struct attr_set *priv,
                 uint8_t **blob, size_t *blen)
 {
     static const uint8_t f4[] = {0x01, 0x00, 0x01};
@@ -110,7 +103,7 @@ tpmkey_pair_rsa(const struct tpmkey_where *w, struct attr_set *pub, struct attr_
         log_err("C_GenerateKeyPair: the TPM makes RSA keys of 2048 or 3072 bits with e = 65537");
         return CKR_ATTRIBUTE_VALUE_INVALID;
     }
-    CK_RV rv = tpm_use_begin(w->tcti, w->lock, &t);
+    CK_RV rv = tpm_use_begin(w, &t);
     if (rv == CKR_OK) {
         rv = tpm_key_create_rsa(t, (unsigned)bits, blob, blen, n, &nlen);
         tpm_use_end(t, rv);
@@ -127,7 +120,7 @@ tpmkey_pair_rsa(const struct tpmkey_where *w, struct attr_set *pub, struct attr_
 }
 
 CK_RV
-tpmkey_generate_pair(const struct tpmkey_where *w, const CK_MECHANISM *m, struct attr_set *pub,
+tpmkey_generate_pair(const struct tpm_where *w, const CK_MECHANISM *m, struct attr_set *pub,
                      struct attr_set *priv)
 {
     uint8_t *blob = NULL;
@@ -169,15 +162,14 @@ tpmkey_hmac_hash(CK_KEY_TYPE kt)
 /* An HMAC key made by the TPM (secret NULL) or wrapped by it: tmpl gets
  * the blob, and loses CKA_VALUE. */
 static CK_RV
-tpmkey_secret(const struct tpmkey_where *w, const uint8_t *secret, size_t len,
-              struct attr_set *tmpl)
+tpmkey_secret(const struct tpm_where *w, const uint8_t *secret, size_t len, struct attr_set *tmpl)
 {
     uint8_t *blob = NULL;
     size_t blen = 0;
     struct tpm *t;
     CK_KEY_TYPE kt = CKK_GENERIC_SECRET;
     (void)attr_set_get_ulong(tmpl, CKA_KEY_TYPE, &kt);
-    CK_RV rv = tpm_use_begin(w->tcti, w->lock, &t);
+    CK_RV rv = tpm_use_begin(w, &t);
     if (rv == CKR_OK) {
         rv = tpm_key_create_hmac(t, secret, len, tpmkey_hmac_hash(kt), &blob, &blen);
         tpm_use_end(t, rv);
@@ -190,7 +182,7 @@ tpmkey_secret(const struct tpmkey_where *w, const uint8_t *secret, size_t len,
 }
 
 CK_RV
-tpmkey_generate_secret(const struct tpmkey_where *w, const CK_MECHANISM *m, struct attr_set *tmpl)
+tpmkey_generate_secret(const struct tpm_where *w, const CK_MECHANISM *m, struct attr_set *tmpl)
 {
     CK_ULONG len = 0;
     if (m->mechanism != CKM_GENERIC_SECRET_KEY_GEN) return CKR_MECHANISM_INVALID;
@@ -208,7 +200,7 @@ tpmkey_generate_secret(const struct tpmkey_where *w, const CK_MECHANISM *m, stru
 }
 
 CK_RV
-tpmkey_import_secret(const struct tpmkey_where *w, struct attr_set *tmpl)
+tpmkey_import_secret(const struct tpm_where *w, struct attr_set *tmpl)
 {
     CK_KEY_TYPE kt = 0;
     (void)attr_set_get_ulong(tmpl, CKA_KEY_TYPE, &kt);
@@ -232,7 +224,7 @@ tpmkey_import_secret(const struct tpmkey_where *w, struct attr_set *tmpl)
 /* ---- signing ---- */
 
 struct tpmkey_ctx {
-    struct tpmkey_where where;
+    const struct tpm_where *where; /* the library's */
     struct tpm_key *key;
 };
 
@@ -260,7 +252,7 @@ tpmkey_ecdsa(void *p, const uint8_t *tbs, size_t len, uint8_t *sig, size_t flen)
         memcpy(d, tbs, flen);
     else
         memcpy(d + flen - len, tbs, len);
-    CK_RV rv = tpm_use_begin(c->where.tcti, c->where.lock, &t);
+    CK_RV rv = tpm_use_begin(c->where, &t);
     if (rv == CKR_OK) {
         rv = tpm_key_ecdsa(t, c->key, d, flen, sig, &siglen);
         tpm_use_end(t, rv);
@@ -274,7 +266,7 @@ tpmkey_hmac(void *p, size_t mdlen, const uint8_t *data, size_t len, uint8_t *mac
 {
     struct tpmkey_ctx *c = p;
     struct tpm *t;
-    CK_RV rv = tpm_use_begin(c->where.tcti, c->where.lock, &t);
+    CK_RV rv = tpm_use_begin(c->where, &t);
     if (rv == CKR_OK) {
         rv = tpm_key_hmac(t, c->key, mdlen, data, len, mac);
         tpm_use_end(t, rv);
@@ -295,7 +287,7 @@ tpmkey_rsa(void *p, enum mech_ext_rsa op, size_t hlen, const uint8_t *in, size_t
     struct tpmkey_ctx *c = p;
     struct tpm_rsa_op o = {.kind = kinds[op], .hlen = hlen};
     struct tpm *t;
-    CK_RV rv = tpm_use_begin(c->where.tcti, c->where.lock, &t);
+    CK_RV rv = tpm_use_begin(c->where, &t);
     if (rv == CKR_OK) {
         rv = tpm_key_rsa(t, c->key, &o, in, len, out, outlen);
         tpm_use_end(t, rv);
@@ -320,13 +312,13 @@ static const struct mech_ext tpmkey_ext = {
 };
 
 CK_RV
-tpmkey_mech_key(const struct tpmkey_where *w, const struct attr_set *attrs, struct mech_key **out)
+tpmkey_mech_key(const struct tpm_where *w, const struct attr_set *attrs, struct mech_key **out)
 {
     const struct attr *b = attr_set_find(attrs, CKA_CREDTOKEN_TPM_KEY);
     if (b == NULL) return CKR_FUNCTION_FAILED;
     struct tpmkey_ctx *c = calloc(1, sizeof *c);
     if (c == NULL) return CKR_HOST_MEMORY;
-    c->where = *w;
+    c->where = w;
     CK_RV rv = tpm_key_open(b->val, b->len, &c->key);
     if (rv != CKR_OK) {
         free(c);
@@ -341,10 +333,8 @@ CK_RV
 tpmkey_caps_inlock(struct library *lib, const struct tpm_caps **out)
 {
     if (!lib->tpm_caps_ok) {
-        struct tpmkey_where w;
         struct tpm *t;
-        tpmkey_where_get(&lib->conf, &w);
-        CK_RV rv = tpm_use_begin(w.tcti, w.lock, &t);
+        CK_RV rv = tpm_use_begin(&lib->tpm_where, &t);
         if (rv == CKR_OK) {
             rv = tpm_caps_get(t, &lib->tpm_caps);
             tpm_use_end(t, rv);

@@ -8,9 +8,10 @@
  * sealed by the store (its header is sealed to the TPM as well), so the
  * blob of a key is read only after a login.
  *
- * The TPM is reached through tpm_use_begin(): the configuration's TCTI
- * (or CREDTOKEN_TCTI), one caller at a time, serialized across processes
- * by the flock of <store>/tpm.lock. Nothing here holds the library lock
+ * The TPM is reached through tpm_use_begin() at the library's tpm_where
+ * (set once at start: the configuration's TCTI or CREDTOKEN_TCTI, and
+ * <store>/tpm.lock), one caller at a time; keys keep a pointer to it, so
+ * the library must outlive them (it does: it frees them). Nothing here holds the library lock
  * while it talks to the TPM, except tpmkey_caps_inlock() (once).
  */
 #ifndef CT_CORE_TPMKEY_H
@@ -26,14 +27,6 @@
 
 struct library;
 
-/* Where a process reaches the TPM: copied out of the configuration under
- * the library lock, used without it. */
-struct tpmkey_where {
-    char tcti[256];
-    char lock[4096 + 16];
-};
-void tpmkey_where_get(const struct conf *c, struct tpmkey_where *w);
-
 /* C_GenerateKeyPair's work on a TPM token (pub and priv after
  * manage_gen_prepare): CKM_EC_KEY_PAIR_GEN on P-256 or P-384, made by the
  * TPM. pub gets CKA_EC_POINT and CKA_PUBLIC_KEY_INFO; priv gets
@@ -43,8 +36,8 @@ void tpmkey_where_get(const struct conf *c, struct tpmkey_where *w);
  * CKR_TEMPLATE_INCOMPLETE, CKR_TEMPLATE_INCONSISTENT (CKA_SENSITIVE false
  * or CKA_EXTRACTABLE true), CKR_CURVE_NOT_SUPPORTED, CKR_HOST_MEMORY,
  * CKR_DEVICE_MEMORY, CKR_DEVICE_ERROR (the TPM: logged). */
-CK_RV tpmkey_generate_pair(const struct tpmkey_where *w, const CK_MECHANISM *m,
-                           struct attr_set *pub, struct attr_set *priv);
+CK_RV tpmkey_generate_pair(const struct tpm_where *w, const CK_MECHANISM *m, struct attr_set *pub,
+                           struct attr_set *priv);
 
 /* C_GenerateKey on a TPM token: CKM_GENERIC_SECRET_KEY_GEN of
  * TPMKEY_SECRET_LEN bytes (CKA_VALUE_LEN), an HMAC key the TPM makes and
@@ -53,7 +46,7 @@ CK_RV tpmkey_generate_pair(const struct tpmkey_where *w, const CK_MECHANISM *m,
  * CKR_TEMPLATE_INCONSISTENT, CKR_ATTRIBUTE_VALUE_INVALID (another length),
  * the TPM's answers as for tpmkey_generate_pair. */
 #define TPMKEY_SECRET_LEN 32
-CK_RV tpmkey_generate_secret(const struct tpmkey_where *w, const CK_MECHANISM *m,
+CK_RV tpmkey_generate_secret(const struct tpm_where *w, const CK_MECHANISM *m,
                              struct attr_set *tmpl);
 /* C_CreateObject of a secret key on a TPM token: an HMAC key
  * (CKK_GENERIC_SECRET, CKK_SHA*_HMAC) of 1..TPM_HMAC_KEY_MAX bytes is
@@ -61,14 +54,14 @@ CK_RV tpmkey_generate_secret(const struct tpmkey_where *w, const CK_MECHANISM *m
  * CKA_VALUE. Other key types: CKR_TEMPLATE_INCONSISTENT. Also
  * CKR_ATTRIBUTE_VALUE_INVALID (length), the answers of
  * tpmkey_generate_secret. */
-CK_RV tpmkey_import_secret(const struct tpmkey_where *w, struct attr_set *tmpl);
+CK_RV tpmkey_import_secret(const struct tpm_where *w, struct attr_set *tmpl);
 
 /* Whether attrs are those of a key held by a TPM. */
 bool tpmkey_is(const struct attr_set *attrs);
-/* The mech_key of such a private or secret key: it signs (ECDSA, HMAC)
- * through the TPM.
+/* The mech_key of such a private or secret key: it signs (ECDSA, RSA,
+ * HMAC) through the TPM at w, which must outlive it.
  * CKR_OK, CKR_HOST_MEMORY, CKR_FUNCTION_FAILED (not a key blob: logged). */
-CK_RV tpmkey_mech_key(const struct tpmkey_where *w, const struct attr_set *attrs,
+CK_RV tpmkey_mech_key(const struct tpm_where *w, const struct attr_set *attrs,
                       struct mech_key **out);
 
 /* What the TPM can do, asked once per library (under its lock).

@@ -95,7 +95,7 @@ enum mech_ext_rsa {
 struct mech_ext {
     CK_RV (*ecdsa)(void *ctx, const uint8_t *tbs, size_t len, uint8_t *sig, size_t flen);
     /* out: *outlen bytes of room in, the result's length out. */
-    CK_RV (*rsa)
+    CK_RV(*rsa)
     (void *ctx, enum mech_ext_rsa op, size_t hlen, const uint8_t *in, size_t len, uint8_t *out,
      size_t *outlen);
     CK_RV (*hmac)(void *ctx, size_t mdlen, const uint8_t *data, size_t len, uint8_t *mac);

@@ -13,18 +13,14 @@ generate(const char *fn, CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, struct attr_se
          struct attr_set *priv, CK_OBJECT_HANDLE *hpub, CK_OBJECT_HANDLE *hpriv)
 {
     struct gate g;
-    struct tpmkey_where w;
-    bool tpm = false;
+    const struct tpm_where *w = NULL; /* the library's: it outlives the unlocked part */
     CK_RV rv = gate_enter_session(&g, fn, h);
     if (rv == CKR_OK) rv = manage_gen_prepare(g.sess, m, pub, priv);
     if (rv != CKR_OK) goto fail;
-    if (g.sess->tok->st != NULL && store_tok_tpm_keys(g.sess->tok->st)) {
-        tpm = true;
-        tpmkey_where_get(&g.lib->conf, &w);
-    }
+    if (g.sess->tok->st != NULL && store_tok_tpm_keys(g.sess->tok->st)) w = &g.lib->tpm_where;
     gate_unlock(&g);
-    if (tpm)
-        rv = pub ? tpmkey_generate_pair(&w, m, pub, priv) : tpmkey_generate_secret(&w, m, priv);
+    if (w != NULL)
+        rv = pub ? tpmkey_generate_pair(w, m, pub, priv) : tpmkey_generate_secret(w, m, priv);
     else
         rv = pub ? mech_generate_key_pair(m, pub, priv) : mech_generate_key(m, priv);
     /* §5.14: key generation reports a size outside the mechanism's range

@@ -167,7 +167,7 @@ auth_verify(struct store_tok *t, struct hdr *nh, enum hdr_who who, const CK_UTF8
 /* The token secret of a sealed token (seal.c) into sk, *sealed pointing
  * at it; for others *sealed is NULL. */
 static CK_RV
-auth_unseal(const struct store_tpm_at *at, const struct hdr *h, uint8_t sk[HDR_SEAL_LEN],
+auth_unseal(const struct tpm_where *at, const struct hdr *h, uint8_t sk[HDR_SEAL_LEN],
             const uint8_t **sealed)
 {
     *sealed = NULL;
@@ -181,7 +181,7 @@ struct store_login {
     struct hdr h; /* the header the attempt was counted against */
     enum hdr_who who;
     uint8_t *page; /* receives the master key */
-    struct store_tpm_at tpm;
+    struct tpm_where tpm;
 };
 
 void
@@ -202,7 +202,7 @@ store_tok_login_begin(struct store_tok *t, CK_USER_TYPE who, struct store_login 
     if ((rv = auth_who(who, &l->who)) != CKR_OK) goto out;
     if ((rv = auth_begin(t, &locked)) != CKR_OK) goto out;
     l->h = t->h;
-    store_tpm_at(t->s, &l->tpm);
+    tpm_where_get(&t->s->conf, &l->tpm);
     if ((rv = auth_usable(t, &l->h, l->who)) != CKR_OK) goto out;
     *out = l;
     l = NULL;
@@ -334,7 +334,7 @@ struct store_pin_job {
     uint8_t *page; /* the master key, on its own page */
     struct hdr_pin fresh;
     bool empty; /* the new PIN is empty */
-    struct store_tpm_at tpm;
+    struct tpm_where tpm;
 };
 
 void
@@ -360,7 +360,7 @@ store_tok_pin_begin(struct store_tok *t, CK_USER_TYPE who, bool init, struct sto
     if ((rv = store_tok_begin(t)) != CKR_OK) goto out;
     locked = true;
     j->h = t->h;
-    store_tpm_at(t->s, &j->tpm);
+    tpm_where_get(&t->s->conf, &j->tpm);
     rv = CKR_USER_NOT_LOGGED_IN;
     if (init && t->mk == NULL) goto out; /* re-initialized by another process */
     if (init) memcpy(j->page, t->mk, HDR_KEY_LEN);
@@ -484,13 +484,13 @@ store_tok_reinit(struct store_tok *t, const CK_UTF8CHAR *so_pin, CK_ULONG so_pin
     struct hdr nh;
     uint8_t mk[HDR_KEY_LEN], sk[HDR_SEAL_LEN];
     const uint8_t *sealed = NULL;
-    struct store_tpm_at tpm;
+    struct tpm_where tpm;
     uint32_t iter;
     uint64_t gen;
     if (label == NULL || (so_pin == NULL && so_pin_len)) return CKR_ARGUMENTS_BAD;
     CK_RV rv = store_kdf_iter(t->s, &iter);
     if (rv != CKR_OK) return rv;
-    store_tpm_at(t->s, &tpm);
+    tpm_where_get(&t->s->conf, &tpm);
     if ((rv = store_tok_begin(t)) != CKR_OK) return rv;
     if ((rv = auth_unseal(&tpm, &t->h, sk, &sealed)) != CKR_OK) goto out;
     if ((rv = auth_verify(t, &nh, HDR_SO, so_pin, so_pin_len, sealed, mk, true)) != CKR_OK)

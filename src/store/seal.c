@@ -17,15 +17,8 @@
 #include "util/log.h"
 #include "util/wipe.h"
 
-void
-store_tpm_at(const struct store *s, struct store_tpm_at *out)
-{
-    snprintf(out->tcti, sizeof out->tcti, "%s", tpm_tcti_choose(&s->conf));
-    snprintf(out->lock, sizeof out->lock, "%s/tpm.lock", s->conf.store);
-}
-
 CK_RV
-store_seal_new(const struct store_tpm_at *at, uint32_t pcrs, struct hdr *h,
+store_seal_new(const struct tpm_where *at, uint32_t pcrs, struct hdr *h,
                uint8_t secret[HDR_SEAL_LEN])
 {
     struct tpm *tpm = NULL;
@@ -33,7 +26,7 @@ store_seal_new(const struct store_tpm_at *at, uint32_t pcrs, struct hdr *h,
     size_t blen = 0;
     if (pcrs > 0xFFFFFFu) return CKR_ARGUMENTS_BAD;
     if (prim_random(secret, HDR_SEAL_LEN) != CKR_OK) return CKR_DEVICE_ERROR;
-    CK_RV rv = tpm_use_begin(at->tcti, at->lock, &tpm);
+    CK_RV rv = tpm_use_begin(at, &tpm);
     if (rv == CKR_OK) {
         rv = tpm_seal(tpm, secret, HDR_SEAL_LEN, pcrs, &blob, &blen);
         tpm_use_end(tpm, rv);
@@ -56,13 +49,13 @@ store_seal_new(const struct store_tpm_at *at, uint32_t pcrs, struct hdr *h,
 }
 
 CK_RV
-store_seal_open(const struct store_tpm_at *at, const struct hdr *h, uint8_t secret[HDR_SEAL_LEN])
+store_seal_open(const struct tpm_where *at, const struct hdr *h, uint8_t secret[HDR_SEAL_LEN])
 {
     struct tpm *tpm = NULL;
     uint8_t *out = NULL;
     size_t n = 0;
     if (!(h->flags & HDR_FLAG_SEALED)) return CKR_ARGUMENTS_BAD;
-    CK_RV rv = tpm_use_begin(at->tcti, at->lock, &tpm);
+    CK_RV rv = tpm_use_begin(at, &tpm);
     if (rv == CKR_OK) {
         rv = tpm_unseal(tpm, h->seal, h->seal_len, &out, &n);
         tpm_use_end(tpm, rv);

@@ -602,8 +602,8 @@ store_tok_make(struct store *s, const char label[32], const CK_UTF8CHAR *so_pin,
      * and TPM commands. */
     if ((rv = store_kdf_iter(s, &iter)) != CKR_OK) return rv;
     if (seal != NULL) {
-        struct store_tpm_at at;
-        store_tpm_at(s, &at);
+        struct tpm_where at;
+        tpm_where_get(&s->conf, &at);
         if ((rv = store_seal_new(&at, seal->pcrs, &h, sk)) != CKR_OK) return rv;
     }
     if (n > 0 && (v = calloc(n, sizeof *v)) == NULL) {

@@ -16,6 +16,7 @@
 #include "store/catalog.h"
 #include "store/header.h"
 #include "store/store.h"
+#include "tpm/tpm.h"
 
 struct store {
     const struct store_backend_ops *ops;
@@ -79,24 +80,16 @@ void store_tok_end(struct store_tok *t);
  * cannot resurrect old contents; then drop the index. */
 CK_RV store_tok_purge_inlock(struct store_tok *t);
 /* Sealed tokens (seal.c). store_seal_new: a fresh token secret sealed
- * through tcti to the TPM and the present values of the SHA-256 PCRs in
+ * through at (tpm_where_get of the store's conf, its turns taken with
+ * tpm_use_begin) to the TPM and the present values of the SHA-256 PCRs in
  * pcrs (0: none), written into h's seal section (HDR_FLAG_SEALED set).
  * store_seal_open: unseal h's secret. CKR_OK, CKR_ARGUMENTS_BAD,
  * CKR_DEVICE_ERROR (no TPM, another TPM, changed PCRs: logged, naming the
  * token), CKR_HOST_MEMORY, and the TPM layer's answers (tpm.h) on create.
  * The secret is the caller's to wipe. */
-#define STORE_TCTI_LEN 256
-/* How the store reaches its TPM: the TCTI (tpm_tcti_choose) and the lock
- * file that serializes the processes sharing it (tpm_use_begin):
- * <store>/tpm.lock, the same file core/tpmkey.c uses. */
-struct store_tpm_at {
-    char tcti[STORE_TCTI_LEN];
-    char lock[4096 + 16];
-};
-void store_tpm_at(const struct store *s, struct store_tpm_at *out);
-CK_RV store_seal_new(const struct store_tpm_at *at, uint32_t pcrs, struct hdr *h,
+CK_RV store_seal_new(const struct tpm_where *at, uint32_t pcrs, struct hdr *h,
                      uint8_t secret[HDR_SEAL_LEN]);
-CK_RV store_seal_open(const struct store_tpm_at *at, const struct hdr *h,
+CK_RV store_seal_open(const struct tpm_where *at, const struct hdr *h,
                       uint8_t secret[HDR_SEAL_LEN]);
 
 /* The PBKDF2 iteration count for new PIN wraps (calibrated once per store

@@ -4,6 +4,7 @@
 #include "tpm/tpm.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,13 @@ tpm_tcti_choose(const struct conf *c)
     if (env != NULL && env[0] != '\0') return env;
     if (c != NULL && c->tpm_tcti[0] != '\0') return c->tpm_tcti;
     return TPM_TCTI_DEFAULT;
+}
+
+void
+tpm_where_get(const struct conf *c, struct tpm_where *w)
+{
+    snprintf(w->tcti, sizeof w->tcti, "%s", tpm_tcti_choose(c));
+    snprintf(w->lock, sizeof w->lock, "%s/tpm.lock", c->store);
 }
 
 /* tpm2-tss prints its own ERROR and WARNING lines to stderr, which a

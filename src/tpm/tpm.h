@@ -138,13 +138,23 @@ bool tpm_key_is_rsa(const struct tpm_key *k);
 CK_RV tpm_key_ecdsa(struct tpm *t, struct tpm_key *k, const uint8_t *digest, size_t dlen,
                     uint8_t *sig, size_t *siglen);
 
+/* Where a process reaches its TPM: the TCTI (tpm_tcti_choose) and the
+ * file whose flock serializes the processes sharing a store's TPM,
+ * <store>/tpm.lock. The store (sealed headers) and the core (keys of the
+ * TPM backend) both use it, so both take the same turns. */
+struct tpm_where {
+    char tcti[256];
+    char lock[4096 + 16];
+};
+void tpm_where_get(const struct conf *c, struct tpm_where *w);
+
 /* One user of a TPM at a time (use.c). begin takes a process-wide mutex
- * and, when lock_path is not NULL, an exclusive flock on that file
- * (created 0600), serializing the processes that share it; then hands out
- * the process's connection to tcti, opening it if needed. The caller
+ * and an exclusive flock on w->lock (created 0600; none when it cannot be
+ * opened), serializing the processes that share it; then hands out the
+ * process's connection to w->tcti, opening it if needed. The caller
  * leaves nothing loaded in the TPM when its turn ends. On failure nothing
  * is held. CKR_OK or tpm_open()'s answers. */
-CK_RV tpm_use_begin(const char *tcti, const char *lock_path, struct tpm **out);
+CK_RV tpm_use_begin(const struct tpm_where *w, struct tpm **out);
 /* End the turn: rv is how it went. The connection is kept for the next
  * turn, unless rv is CKR_DEVICE_ERROR (it may be broken) or the TCTI is
  * device:/dev/tpm0 (one opener at a time): then it is closed. */

@@ -24,9 +24,8 @@
 #include "util/log.h"
 
 static pthread_mutex_t use_mu = PTHREAD_MUTEX_INITIALIZER;
-/* The kept connection, under use_mu. */
+/* The kept connection (its TCTI: kept->tcti_name), under use_mu. */
 static struct tpm *kept;
-static char kept_tcti[256];
 static pid_t kept_pid;
 
 static int
@@ -52,16 +51,15 @@ use_flock(const char *path)
 static bool
 use_keepable(const char *tcti)
 {
-    return strncmp(tcti, "device:/dev/tpm0", 16) != 0 && strcmp(tcti, "device") != 0 &&
-           strlen(tcti) < sizeof kept_tcti;
+    return strncmp(tcti, "device:/dev/tpm0", 16) != 0 && strcmp(tcti, "device") != 0;
 }
 
 CK_RV
-tpm_use_begin(const char *tcti, const char *lock_path, struct tpm **out)
+tpm_use_begin(const struct tpm_where *w, struct tpm **out)
 {
     (void)pthread_mutex_lock(&use_mu);
-    int fd = lock_path != NULL ? use_flock(lock_path) : -1;
-    if (kept != NULL && (kept_pid != getpid() || strcmp(kept_tcti, tcti) != 0)) {
+    int fd = use_flock(w->lock);
+    if (kept != NULL && (kept_pid != getpid() || strcmp(kept->tcti_name, w->tcti) != 0)) {
         /* After fork() the parent's connection is not ours to use or close. */
         if (kept_pid == getpid()) tpm_close(kept);
         kept = NULL;
@@ -70,8 +68,8 @@ tpm_use_begin(const char *tcti, const char *lock_path, struct tpm **out)
     if (kept != NULL) {
         *out = kept;
         kept = NULL;
-    } else {
-        rv = tpm_open(tcti, out);
+    } else if ((rv = tpm_open(w->tcti, out)) == CKR_OK) {
+        snprintf((*out)->tcti_name, sizeof(*out)->tcti_name, "%s", w->tcti);
     }
     if (rv != CKR_OK) {
         if (fd >= 0) close(fd);
@@ -79,7 +77,6 @@ tpm_use_begin(const char *tcti, const char *lock_path, struct tpm **out)
         return rv;
     }
     (*out)->lock_fd = fd;
-    snprintf((*out)->tcti_name, sizeof(*out)->tcti_name, "%s", tcti);
     return CKR_OK;
 }
 
@@ -92,7 +89,6 @@ tpm_use_end(struct tpm *t, CK_RV rv)
     if (rv != CKR_DEVICE_ERROR && use_keepable(t->tcti_name)) {
         kept = t;
         kept_pid = getpid();
-        snprintf(kept_tcti, sizeof kept_tcti, "%s", t->tcti_name);
     } else {
         tpm_close(t);
     }

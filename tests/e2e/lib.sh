@@ -113,26 +113,11 @@ token_cert() {
     --label "$2" --id "$3" >/dev/null
 }
 
-# start_swtpm NAME: a real swtpm on 127.0.0.1 (two consecutive free ports:
-# the TPM and its control channel), state in $WORK/NAME, stopped by PID at
-# exit. Sets TCTI_<NAME> to its TCTI string.
+# start_swtpm NAME: a real swtpm on 127.0.0.1 (scripts/swtpm.sh), state in
+# $WORK/NAME, stopped by PID at exit. Sets TCTI_<NAME> to its TCTI string.
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/scripts/swtpm.sh"
 start_swtpm() {
-  local port
-  port=$(python3 -c '
-import socket
-for _ in range(100):
-    a = socket.socket(); a.bind(("127.0.0.1", 0)); p = a.getsockname()[1]
-    b = socket.socket()
-    try:
-        b.bind(("127.0.0.1", p + 1)); print(p); break
-    except OSError: pass
-    finally: a.close(); b.close()
-')
-  mkdir -p "$WORK/$1"
-  swtpm socket --tpm2 --server "type=tcp,port=$port,bindaddr=127.0.0.1" \
-    --ctrl "type=tcp,port=$((port + 1)),bindaddr=127.0.0.1" \
-    --flags not-need-init,startup-clear --tpmstate "dir=$WORK/$1" &
-  PIDS+=($!)
-  wait_port "$port"
-  printf -v "TCTI_$1" 'swtpm:host=127.0.0.1,port=%s' "$port"
+  swtpm_start "$WORK/$1" || { PIDS+=("$SWTPM_PID"); fail "swtpm $1 did not start"; }
+  PIDS+=("$SWTPM_PID")
+  printf -v "TCTI_$1" '%s' "$SWTPM_TCTI"
 }

@@ -1,8 +1,8 @@
 #include "swtpm.h"
+#include "../common/rmtree.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ftw.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -92,15 +92,6 @@ swtpm_start(struct swtpm *s)
     return -1;
 }
 
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 void
 swtpm_stop(struct swtpm *s)
 {
@@ -110,5 +101,5 @@ swtpm_stop(struct swtpm *s)
         }
         s->pid = 0;
     }
-    if (s->dir[0] != '\0') nftw(s->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    if (s->dir[0] != '\0') rmtree(s->dir);
 }

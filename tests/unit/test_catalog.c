@@ -4,13 +4,13 @@
  * core's use of it is in tests/integration/it_catalog.c.
  */
 #include <check.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/rmtree.h"
 #include "mech/ossl.h"
 #include "store/mem/mem.h"
 #include "store/store_int.h"
@@ -25,15 +25,6 @@ static struct store_tok *tok;
 
 static const CK_UTF8CHAR so_pin[] = "so-secret";
 static const CK_UTF8CHAR user_pin[] = "user-1234";
-
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 static void
 setup(void)
@@ -58,7 +49,7 @@ static void
 teardown(void)
 {
     store_close(st);
-    nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    rmtree(tmpdir);
     ossl_cleanup();
 }
 

@@ -7,7 +7,6 @@
 #include <check.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../common/rmtree.h"
 #include "mech/ossl.h"
 #include "store/file/journal.h"
 #include "store/store_int.h"
@@ -31,15 +31,6 @@ static const CK_UTF8CHAR user_pin[] = "user-1234";
 #define SO_PIN so_pin, (CK_ULONG)(sizeof so_pin - 1)
 #define USER_PIN user_pin, (CK_ULONG)(sizeof user_pin - 1)
 
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static void
 setup(void)
 {
@@ -54,7 +45,7 @@ setup(void)
 static void
 teardown(void)
 {
-    nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    rmtree(tmpdir);
     ossl_cleanup();
 }
 

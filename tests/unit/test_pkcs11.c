@@ -9,7 +9,6 @@
  * Further tables cover NULL pointers and unsupported functions.
  */
 #include <check.h>
-#include <ftw.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -17,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/rmtree.h"
 #include "credtoken/pkcs11.h"
 #include "pkcs11/lists.h"
 
@@ -37,15 +37,6 @@ static char basedir[64];
 static char tmpdir[96];
 static char confpath[128];
 
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 /* One directory per test case run (unchecked fixture, in the parent
  * process), one fresh directory inside it per test: a test that fails in a
  * forked child exits without its teardown, and the case teardown still
@@ -60,7 +51,7 @@ base_setup(void)
 static void
 base_teardown(void)
 {
-    nftw(basedir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    rmtree(basedir);
 }
 
 static void
@@ -86,7 +77,7 @@ teardown(void)
     /* Tests may leave the library initialized (or not): either is fine. */
     CK_RV rv = f->C_Finalize(NULL);
     ck_assert(rv == CKR_OK || rv == CKR_CRYPTOKI_NOT_INITIALIZED);
-    nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    rmtree(tmpdir);
     unsetenv("CREDTOKEN_CONF");
 }
 

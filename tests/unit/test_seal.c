@@ -7,12 +7,12 @@
  * seal; unsealed tokens keep the version 1 header.
  */
 #include <check.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../common/rmtree.h"
 #include "../tpm/swtpm.h"
 #include "mech/ossl.h"
 #include "store/header.h"
@@ -30,15 +30,6 @@ static const CK_UTF8CHAR user_pin[] = "user-1234";
 #define USER_PIN user_pin, (CK_ULONG)(sizeof user_pin - 1)
 #define BAD_PIN (const CK_UTF8CHAR *)"wrong", 5
 #define PCR7 (1u << 7)
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 static void
 setup(void)
@@ -58,7 +49,7 @@ setup(void)
 static void
 teardown(void)
 {
-    nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    rmtree(tmpdir);
     ossl_cleanup();
     swtpm_stop(&sw);
 }

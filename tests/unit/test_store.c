@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/rmtree.h"
 #include "mech/ossl.h"
 #include "mech/prim.h"
 #include "store/header.h"
@@ -40,15 +41,6 @@ static const CK_UTF8CHAR user_pin[] = "user-1234";
 #define USER_PIN user_pin, (CK_ULONG)(sizeof user_pin - 1)
 #define BAD_PIN (const CK_UTF8CHAR *)"wrong", 5
 
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static void
 setup(void)
 {
@@ -65,7 +57,7 @@ static void
 teardown(void)
 {
     store_mem_purge(cf.store);
-    nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    rmtree(tmpdir);
     ossl_cleanup();
 }
 
