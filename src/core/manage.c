@@ -89,22 +89,16 @@ manage_create(struct library *lib, struct session *s, struct attr_set *tmpl, CK_
     CK_OBJECT_CLASS cls = 0;
     CK_KEY_TYPE kt = 0;
     (void)attr_set_get_ulong(tmpl, CKA_CLASS, &cls);
-    bool tpm = s->tok->st != NULL && store_tok_tpm_keys(s->tok->st);
-    if (cls == CKO_PRIVATE_KEY && tpm) {
-        /* Its key pairs are made inside the TPM (C_GenerateKeyPair). */
-        log_err("C_CreateObject: a TPM token makes its key pairs inside the TPM; it imports none");
-        rv = CKR_TEMPLATE_INCONSISTENT;
-        goto fail;
-    }
     if (cls == CKO_PUBLIC_KEY || cls == CKO_PRIVATE_KEY || cls == CKO_SECRET_KEY) {
         (void)attr_set_get_ulong(tmpl, CKA_KEY_TYPE, &kt);
         rv = mech_key_complete(cls, kt, tmpl);
         if (rv != CKR_OK) goto fail;
     }
-    if (cls == CKO_SECRET_KEY && tpm) {
-        /* Wrapped by the TPM (a command under the lock: a few ms). */
-        if ((rv = tpmkey_import_secret(&lib->tpm_where, tmpl)) != CKR_OK) goto fail;
-    }
+    /* On a TPM token a key goes into the TPM (a few TPM commands, under
+     * the lock). */
+    if (s->tok->st != NULL && store_tok_tpm_keys(s->tok->st) &&
+        (rv = tpmkey_import(&lib->tpm_where, cls, tmpl)) != CKR_OK)
+        goto fail;
     return manage_publish(lib, s, tmpl, out);
 fail:
     attr_set_free(tmpl);

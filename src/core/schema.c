@@ -152,6 +152,8 @@ static const struct rule rules_rsa_priv[] = {
     {CKA_EXPONENT_1, K_BYTES, R_NO_GEN | R_SECRET},
     {CKA_EXPONENT_2, K_BYTES, R_NO_GEN | R_SECRET},
     {CKA_COEFFICIENT, K_BYTES, R_NO_GEN | R_SECRET},
+    /* A key of the TPM backend: the TPM holds the private key (tpmkey.h). */
+    {CKA_CREDTOKEN_TPM_KEY, K_BYTES, R_RO | R_SECRET | R_HIDDEN},
     END,
 };
 

@@ -16,8 +16,7 @@ tpmkey_is(const struct attr_set *attrs)
     return attr_set_find(attrs, CKA_CREDTOKEN_TPM_KEY) != NULL;
 }
 
-/* A TPM answer as the PKCS#11 crypto functions may return it. */
-static CK_RV
+CK_RV
 tpmkey_rv(CK_RV rv)
 {
     switch (rv) {
@@ -33,7 +32,7 @@ tpmkey_rv(CK_RV rv)
 
 /* ---- generation ---- */
 
-static CK_RV
+CK_RV
 tpmkey_check_template(const struct attr_set *priv)
 {
     if (!attr_set_get_bool(priv, CKA_SENSITIVE, true) ||

@@ -56,6 +56,30 @@ CK_RV tpmkey_generate_secret(const struct tpm_where *w, const CK_MECHANISM *m,
  * tpmkey_generate_secret. */
 CK_RV tpmkey_import_secret(const struct tpm_where *w, struct attr_set *tmpl);
 
+/* A key from outside onto a TPM token (tpmimport.c): C_CreateObject,
+ * C_UnwrapKey and credential sets call it with the completed attributes
+ * (mech_key_complete / mech_key_import) before the object is stored.
+ *   CKO_PRIVATE_KEY  an EC key on P-256 or P-384, or an RSA key of 2048 or
+ *                    3072 bits with its prime factors, imported into the
+ *                    TPM (TPM2_Import): tmpl keeps its public attributes
+ *                    and the blob, and loses CKA_VALUE, CKA_PRIVATE_EXPONENT
+ *                    and the CRT values
+ *   CKO_SECRET_KEY   tpmkey_import_secret()
+ *   other classes    nothing to do: CKR_OK
+ * The key must be sensitive and unextractable. CKR_OK,
+ * CKR_TEMPLATE_INCONSISTENT (another key type; CKA_SENSITIVE false or
+ * CKA_EXTRACTABLE true), CKR_TEMPLATE_INCOMPLETE (an RSA key without its
+ * primes), CKR_CURVE_NOT_SUPPORTED, CKR_ATTRIBUTE_VALUE_INVALID (a size or
+ * exponent the TPM does not take), CKR_HOST_MEMORY, CKR_DEVICE_MEMORY,
+ * CKR_DEVICE_ERROR (the TPM: logged). */
+CK_RV tpmkey_import(const struct tpm_where *w, CK_OBJECT_CLASS cls, struct attr_set *tmpl);
+
+/* Shared by tpmkey.c and tpmimport.c: CKR_TEMPLATE_INCONSISTENT (logged)
+ * unless the key is to be sensitive and unextractable; a TPM answer as
+ * the PKCS#11 object and crypto functions may return it. */
+CK_RV tpmkey_check_template(const struct attr_set *tmpl);
+CK_RV tpmkey_rv(CK_RV rv);
+
 /* Whether attrs are those of a key held by a TPM. */
 bool tpmkey_is(const struct attr_set *attrs);
 /* The mech_key of such a private or secret key: it signs (ECDSA, RSA,

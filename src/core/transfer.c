@@ -5,6 +5,7 @@
 #include "core/manage.h"
 #include "core/mechlist.h"
 #include "core/schema.h"
+#include "core/tpmkey.h"
 #include "util/wipe.h"
 
 void
@@ -114,6 +115,9 @@ transfer_unwrap_end(struct library *lib, struct session *s, struct attr_set *tmp
     if (rv == CKR_OK && has_len && cls == CKO_SECRET_KEY &&
         (attr_set_get_ulong(tmpl, CKA_VALUE_LEN, &got) != CKR_OK || got != given))
         rv = CKR_TEMPLATE_INCONSISTENT;
+    /* On a TPM token the unwrapped key goes into the TPM. */
+    if (rv == CKR_OK && s->tok->st != NULL && store_tok_tpm_keys(s->tok->st))
+        rv = tpmkey_import(&lib->tpm_where, cls, tmpl);
     if (rv != CKR_OK) {
         attr_set_free(tmpl);
         return rv;

@@ -1,5 +1,6 @@
 /*
- * prim.h: the crypto primitives the store needs (sealing, KDFs, randomness).
+ * prim.h: the crypto primitives the store needs (sealing, KDFs, randomness)
+ * and those a key imported into the TPM is wrapped with (prim_tpm.c).
  *
  * All of them run on the module's private OSSL_LIB_CTX (ossl.h), so an
  * application whose OpenSSL config loads a PKCS#11 provider pointing back at
@@ -47,5 +48,19 @@ CK_RV prim_pbkdf2_sha256(const uint8_t *pin, size_t pinlen, const uint8_t *salt,
                          uint32_t iterations, uint8_t *out, size_t outlen);
 
 CK_RV prim_sha256(const void *p, size_t n, uint8_t out[32]);
+
+/* ---- for the TPM layer (tpm/dup.c) ---- */
+
+CK_RV prim_hmac_sha256(const uint8_t *key, size_t klen, const uint8_t *data, size_t len,
+                       uint8_t out[32]);
+/* AES-128-CFB with a zero IV, in place (the TPM's object protection). */
+CK_RV prim_aes128_cfb_encrypt(const uint8_t key[16], uint8_t *buf, size_t len);
+/* ECDH on P-256 with a fresh ephemeral key against peer (an uncompressed
+ * point): eph receives the ephemeral public point (uncompressed), z the
+ * shared point's x-coordinate. CKR_OK; CKR_ARGUMENTS_BAD (peer is not a
+ * point of P-256); CKR_FUNCTION_FAILED. */
+#define PRIM_P256_POINT 65
+CK_RV prim_ecdh_p256(const uint8_t peer[PRIM_P256_POINT], uint8_t eph[PRIM_P256_POINT],
+                     uint8_t z[32]);
 
 #endif

@@ -6,8 +6,8 @@
  * it out wrapped under the primary, so it never exists in host memory. The
  * blob ("CTKEY001", the curve's bits, TPM2B_PUBLIC, TPM2B_PRIVATE) is what
  * the store keeps. HMAC keys are keyed-hash objects ("CTHMAC01"), made by
- * the TPM or wrapped by it from a value the caller had (a cloud's shared
- * key), each with its one hash. Keys are noDA (PIN guessing is counted by
+ * the TPM or imported from a value the caller had (a cloud's shared key:
+ * import.c), each with its one hash. Keys are noDA (PIN guessing is counted by
  * credtoken, never by the TPM's global dictionary-attack counter).
  *
  * Each signature loads the key and flushes it before it returns: nothing
@@ -23,10 +23,6 @@
 #include "util/log.h"
 #include "util/wipe.h"
 
-#define KEY_MAGIC "CTKEY001"
-#define HMAC_MAGIC "CTHMAC01" /* extra: the digest's length << 16 | the key's length */
-#define RSA_MAGIC "CTRSA001"  /* extra: the modulus bits */
-
 /* A child of the storage primary from tmpl (and sens): its public part
  * and its private part wrapped by the TPM (ESYS memory: Esys_Free). The
  * primary is flushed before this returns. */
@@ -37,7 +33,7 @@ key_create(struct tpm *t, const TPM2B_SENSITIVE_CREATE *sens, const TPM2B_PUBLIC
     TPM2B_DATA outside = {0};
     TPML_PCR_SELECTION none = {0};
     ESYS_TR primary = ESYS_TR_NONE;
-    CK_RV rv = tpm_primary(t, &primary);
+    CK_RV rv = tpm_primary(t, &primary, NULL);
     if (rv == CKR_OK)
         rv = tpm_rv(Esys_Create(t->esys, primary, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
                                 sens, tmpl, &outside, &none, priv, pub, NULL, NULL, NULL),
@@ -78,7 +74,7 @@ tpm_key_create_ec(struct tpm *t, unsigned bits, uint8_t **blob, size_t *blen,
             memcpy(point + 1 + flen - q->x.size, q->x.buffer, q->x.size);
             memcpy(point + 1 + 2 * flen - q->y.size, q->y.buffer, q->y.size);
             *plen = 1 + 2 * flen;
-            rv = tpm_blob_pack(KEY_MAGIC, bits, pub, priv, blob, blen);
+            rv = tpm_blob_pack(TPM_KEY_MAGIC, bits, pub, priv, blob, blen);
         }
     }
     Esys_Free(priv);
@@ -119,16 +115,16 @@ tpm_key_open(const uint8_t *blob, size_t blen, struct tpm_key **out)
     struct tpm_key *k = calloc(1, sizeof *k);
     if (k == NULL) return CKR_HOST_MEMORY;
     uint32_t hlen = 0;
-    if (tpm_blob_unpack(HMAC_MAGIC, blob, blen, &hlen, &k->pub, &k->priv) == CKR_OK &&
+    if (tpm_blob_unpack(TPM_HMAC_MAGIC, blob, blen, &hlen, &k->pub, &k->priv) == CKR_OK &&
         (hlen & 0xFFFF) >= 1 && (hlen & 0xFFFF) <= TPM_HMAC_KEY_MAX &&
         key_hash_for(hlen >> 16) != TPM2_ALG_NULL) {
         k->hmac = true;
         k->bits = 8 * (hlen & 0xFFFF);
         k->mdlen = hlen >> 16;
-    } else if (tpm_blob_unpack(RSA_MAGIC, blob, blen, &k->bits, &k->pub, &k->priv) == CKR_OK &&
+    } else if (tpm_blob_unpack(TPM_RSA_MAGIC, blob, blen, &k->bits, &k->pub, &k->priv) == CKR_OK &&
                (k->bits == 2048 || k->bits == 3072)) {
         k->rsa = true;
-    } else if (tpm_blob_unpack(KEY_MAGIC, blob, blen, &k->bits, &k->pub, &k->priv) != CKR_OK ||
+    } else if (tpm_blob_unpack(TPM_KEY_MAGIC, blob, blen, &k->bits, &k->pub, &k->priv) != CKR_OK ||
                (k->bits != 256 && k->bits != 384)) {
         log_err("TPM: not a key of ours");
         free(k);
@@ -164,7 +160,7 @@ key_load(struct tpm *t, struct tpm_key *k, ESYS_TR *out)
         return CKR_OK;
     Esys_Free(k->saved);
     k->saved = NULL;
-    CK_RV rv = tpm_primary(t, &primary);
+    CK_RV rv = tpm_primary(t, &primary, NULL);
     if (rv == CKR_OK)
         rv = tpm_rv(Esys_Load(t->esys, primary, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
                               &k->priv, &k->pub, out),
@@ -240,27 +236,22 @@ tpm_key_create_hmac(struct tpm *t, const uint8_t *secret, size_t len, size_t mdl
     if (secret != NULL && (len == 0 || len > TPM_HMAC_KEY_MAX)) return CKR_KEY_SIZE_RANGE;
     TPMI_ALG_HASH hash = key_hash_for(mdlen);
     if (hash == TPM2_ALG_NULL) return CKR_MECHANISM_INVALID;
+    /* A value the caller had crosses the bus encrypted to the TPM. */
+    if (secret != NULL) return tpm_key_import_hmac(t, secret, len, hash, mdlen, blob, blen);
     TPMT_PUBLIC *p = &tmpl.publicArea;
     p->type = TPM2_ALG_KEYEDHASH;
     p->nameAlg = TPM2_ALG_SHA256;
+    /* Made by the TPM: as long as nameAlg's digest, 32 bytes. */
     p->objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
-                          TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_NODA | TPMA_OBJECT_SIGN_ENCRYPT;
+                          TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH |
+                          TPMA_OBJECT_NODA | TPMA_OBJECT_SIGN_ENCRYPT;
     /* A signing keyed-hash object has its one hash. */
     p->parameters.keyedHashDetail.scheme.scheme = TPM2_ALG_HMAC;
     p->parameters.keyedHashDetail.scheme.details.hmac.hashAlg = hash;
-    if (secret == NULL) {
-        /* Made by the TPM: as long as nameAlg's digest, 32 bytes. */
-        p->objectAttributes |= TPMA_OBJECT_SENSITIVEDATAORIGIN;
-        len = 32;
-    } else {
-        sens.sensitive.data.size = (UINT16)len;
-        memcpy(sens.sensitive.data.buffer, secret, len);
-    }
+    len = 32;
     CK_RV rv = key_create(t, &sens, &tmpl, "create an HMAC key", &pub, &priv);
-    /* The secret crossed the bus once, to be wrapped by this TPM. */
-    wipe(&sens, sizeof sens);
     if (rv == CKR_OK)
-        rv = tpm_blob_pack(HMAC_MAGIC, (uint32_t)(mdlen << 16 | len), pub, priv, blob, blen);
+        rv = tpm_blob_pack(TPM_HMAC_MAGIC, (uint32_t)(mdlen << 16 | len), pub, priv, blob, blen);
     Esys_Free(priv);
     Esys_Free(pub);
     return rv;
@@ -366,7 +357,7 @@ tpm_key_create_rsa(struct tpm *t, unsigned bits, uint8_t **blob, size_t *blen,
         } else {
             memcpy(n, m->buffer, m->size);
             *nlen = m->size;
-            rv = tpm_blob_pack(RSA_MAGIC, bits, pub, priv, blob, blen);
+            rv = tpm_blob_pack(TPM_RSA_MAGIC, bits, pub, priv, blob, blen);
         }
     }
     Esys_Free(priv);

@@ -132,7 +132,7 @@ tpm_seal(struct tpm *t, const uint8_t *secret, size_t len, uint32_t pcr_mask, ui
         p->objectAttributes |= TPMA_OBJECT_USERWITHAUTH;
     memcpy(sens.sensitive.data.buffer, secret, len);
     sens.sensitive.data.size = (UINT16)len;
-    if (rv == CKR_OK) rv = tpm_primary(t, &primary);
+    if (rv == CKR_OK) rv = tpm_primary(t, &primary, NULL);
     if (rv == CKR_OK) rv = seal_session(t, primary, TPM2_SE_HMAC, TPMA_SESSION_DECRYPT, &s);
     if (rv == CKR_OK) {
         TSS2_RC rc = Esys_Create(t->esys, primary, s, ESYS_TR_NONE, ESYS_TR_NONE, &sens, &tmpl,
@@ -162,7 +162,7 @@ tpm_unseal(struct tpm *t, const uint8_t *blob, size_t blen, uint8_t **secret, si
         log_err("TPM: not a sealed secret");
         return CKR_DATA_INVALID;
     }
-    CK_RV rv = tpm_primary(t, &primary);
+    CK_RV rv = tpm_primary(t, &primary, NULL);
     if (rv == CKR_OK)
         rv = tpm_rv(Esys_Load(t->esys, primary, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &priv,
                               &pub, &obj),

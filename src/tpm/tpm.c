@@ -143,7 +143,7 @@ tpm_caps_get(struct tpm *t, struct tpm_caps *out)
 
 /* The owner hierarchy's storage primary key (ECC P-256 SRK template). */
 CK_RV
-tpm_primary(struct tpm *t, ESYS_TR *out)
+tpm_primary(struct tpm *t, ESYS_TR *out, TPM2B_PUBLIC **pub)
 {
     TPM2B_SENSITIVE_CREATE sens = {0};
     TPM2B_PUBLIC tmpl = {0};
@@ -162,7 +162,7 @@ tpm_primary(struct tpm *t, ESYS_TR *out)
     p->parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
     p->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
     return tpm_rv(Esys_CreatePrimary(t->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-                                     ESYS_TR_NONE, &sens, &tmpl, &outside, &none, out, NULL, NULL,
+                                     ESYS_TR_NONE, &sens, &tmpl, &outside, &none, out, pub, NULL,
                                      NULL, NULL),
                   "create the storage primary key");
 }

@@ -92,8 +92,9 @@ void tpm_key_close(struct tpm_key *k); /* NULL is a no-op */
 unsigned tpm_key_bits(const struct tpm_key *k);
 /* HMAC keys: the digest length of their one hash; 0 for other keys. */
 size_t tpm_key_hmac_len(const struct tpm_key *k);
-/* A keyed-hash (HMAC) key: secret (1..TPM_HMAC_KEY_MAX bytes) wrapped by
- * this TPM, or, with secret NULL, 32 bytes the TPM makes and never shows.
+/* A keyed-hash (HMAC) key: secret (1..TPM_HMAC_KEY_MAX bytes) imported
+ * into this TPM (as tpm_key_import_ec), or, with secret NULL, 32 bytes the
+ * TPM makes and never shows.
  * A TPM HMAC key has one hash: that of digest length mdlen (20, 32, 48,
  * 64). *blob as tpm_key_create_ec's. CKR_OK; CKR_KEY_SIZE_RANGE;
  * CKR_MECHANISM_INVALID (mdlen); CKR_HOST_MEMORY; tpm_rv()'s answers. */
@@ -132,6 +133,22 @@ struct tpm_rsa_op {
 };
 CK_RV tpm_key_rsa(struct tpm *t, struct tpm_key *k, const struct tpm_rsa_op *op, const uint8_t *in,
                   size_t len, uint8_t *out, size_t *outlen);
+/* Keys the caller had, imported into this TPM (TPM2_Import, import.c):
+ * the private part crosses the bus encrypted to the TPM's storage key, and
+ * the blob (as tpm_key_create_ec's) then loads on this TPM only; the key
+ * can never be duplicated out of it.
+ *   ec:  bits 256 or 384; point uncompressed; d the scalar (big-endian)
+ *   rsa: n of 2048 or 3072 bits, e (big-endian, at most 32 bits) and one
+ *        prime factor of n (the TPM finds the rest)
+ * CKR_OK; CKR_CURVE_NOT_SUPPORTED; CKR_KEY_SIZE_RANGE; CKR_ARGUMENTS_BAD
+ * (a value of the wrong size); CKR_ATTRIBUTE_VALUE_INVALID (the TPM
+ * refuses the public part: libtpms takes no RSA exponent but 65537;
+ * logged with the TPM's word); CKR_HOST_MEMORY; tpm_rv()'s answers. */
+CK_RV tpm_key_import_ec(struct tpm *t, unsigned bits, const uint8_t *point, size_t plen,
+                        const uint8_t *d, size_t dlen, uint8_t **blob, size_t *blen);
+CK_RV tpm_key_import_rsa(struct tpm *t, const uint8_t *n, size_t nlen, const uint8_t *e,
+                         size_t elen, const uint8_t *prime, size_t plen, uint8_t **blob,
+                         size_t *blen);
 /* Whether k is an RSA key. */
 bool tpm_key_is_rsa(const struct tpm_key *k);
 /* tpm_key_sign_ecdsa() with a held key. */

@@ -18,8 +18,29 @@ struct tpm {
 
 /* The owner hierarchy's storage primary key (the TCG's ECC P-256 SRK
  * template: the same key each time on one TPM, another on another TPM).
- * The caller flushes it. */
-CK_RV tpm_primary(struct tpm *t, ESYS_TR *out);
+ * The caller flushes it; pub, unless NULL, receives its public area (ESYS
+ * memory: Esys_Free). */
+CK_RV tpm_primary(struct tpm *t, ESYS_TR *out, TPM2B_PUBLIC **pub);
+
+/* The Name of an object whose nameAlg is SHA-256: the algorithm's ID and
+ * the digest of its marshaled public area. CKR_OK, CKR_FUNCTION_FAILED. */
+CK_RV tpm_name_of(const TPMT_PUBLIC *pub, TPM2B_NAME *name);
+/* A duplication blob of the object (obj, sens) for TPM2_Import under
+ * parent, our storage primary (dup.c says how): dup and in_seed are
+ * TPM2_Import's duplicate and inSymSeed, with no inner wrapper. CKR_OK;
+ * CKR_DEVICE_ERROR (parent is not such a key: logged); CKR_FUNCTION_FAILED. */
+CK_RV tpm_dup_wrap(const TPMT_PUBLIC *parent, const TPMT_PUBLIC *obj, const TPMT_SENSITIVE *sens,
+                   TPM2B_PRIVATE *dup, TPM2B_ENCRYPTED_SECRET *in_seed);
+
+/* An HMAC key of len (1..TPM_HMAC_KEY_MAX) bytes with its one hash (of
+ * digest length mdlen), imported (import.c). As tpm_key_create_hmac. */
+CK_RV tpm_key_import_hmac(struct tpm *t, const uint8_t *secret, size_t len, TPMI_ALG_HASH hash,
+                          size_t mdlen, uint8_t **blob, size_t *blen);
+
+/* The blobs of keys (key.c, import.c): the magic names the kind. */
+#define TPM_KEY_MAGIC "CTKEY001"  /* ECDSA; extra: the curve's bits */
+#define TPM_HMAC_MAGIC "CTHMAC01" /* extra: the digest's length << 16 | the key's length */
+#define TPM_RSA_MAGIC "CTRSA001"  /* extra: the modulus bits */
 
 /* Blobs of objects made under the primary: an 8-byte magic, a u32 of the
  * caller's, TPM2B_PUBLIC and TPM2B_PRIVATE (tss2-mu). pack: *blob heap,

@@ -49,6 +49,7 @@ const uint8_t *rd_lv(struct rd *r, size_t *n);
 /* 1 if nothing failed; with at_end, also requires every byte consumed. */
 int rd_ok(const struct rd *r, int at_end);
 
+void store_be16(uint8_t *p, uint16_t v);
 void store_be32(uint8_t *p, uint32_t v);
 void store_be64(uint8_t *p, uint64_t v);
 uint32_t load_be32(const uint8_t *p);

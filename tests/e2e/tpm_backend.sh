@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A token of the TPM backend (credtoken init --backend tpm) against real
 # swtpm instances: pkcs11-tool makes P-256 and P-384 keys inside the TPM and
-# signs with them; openssl verifies; the PKCS#11 answers (tpm_checks.py);
+# signs with them; openssl verifies; pkcs11-tool and PyKCS11 import
+# openssl's keys into the TPM (tpm_import.py); the PKCS#11 answers
+# (tpm_checks.py);
 # openssl's engine signs; 1,000 keys on a direct swtpm connection with
 # nothing left loaded; processes sharing the TPM; a copy of the store on
 # another TPM opens nothing; wrong PINs never touch the TPM's dictionary-
@@ -80,6 +82,28 @@ $P11 --token-label dev --login --pin $PIN --decrypt -m RSA-PKCS --id 03 -i msg.e
 cmp msg msg.dec || fail "PKCS#1 v1.5 decryption in the TPM"
 if $P11 --token-label dev --login --pin $PIN --read-object --type privkey --id 01 -o p.der \
   >/dev/null 2>&1 && [ -s p.der ]; then fail "a private key was read out"; fi
+[ "$(loaded)" = 0 ] || fail "objects left loaded in the TPM"
+
+step "pkcs11-tool imports openssl's EC and RSA keys into the TPM (TPM2_Import); they sign; nothing reads them back"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out imp21.pem 2>/dev/null
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out imp22.pem 2>/dev/null
+for k in "21 ECDSA-SHA256" "22 SHA256-RSA-PKCS"; do
+  set -- $k
+  openssl pkey -in imp$1.pem -pubout -out imp$1.pub
+  $P11 --token-label dev --login --pin $PIN --write-object imp$1.pem --type privkey --id "$1" \
+    --label "imp$1" >w$1.txt 2>&1 || { cat w$1.txt; fail "pkcs11-tool --write-object imp$1"; }
+  expect_in "Access:     sensitive" w$1.txt
+  $P11 --token-label dev --login --pin $PIN --sign -m "$2" --signature-format openssl --id "$1" \
+    -i msg -o isig$1 2>/dev/null
+  openssl dgst -sha256 -verify imp$1.pub -signature isig$1 msg >v.txt
+  expect_in "Verified OK" v.txt
+  if $P11 --token-label dev --login --pin $PIN --read-object --type privkey --id "$1" -o p.der \
+    >/dev/null 2>&1 && [ -s p.der ]; then fail "an imported private key was read out"; fi
+done
+# (That the blob loads on this TPM only is unit_tpm's test_ec_keys_imported.)
+/usr/bin/python3 "$HERE/tpm_import.py" "$MOD" dev $PIN >import.txt 2>&1 ||
+  { cat import.txt; fail "tpm_import.py"; }
+tail -n 1 import.txt
 [ "$(loaded)" = 0 ] || fail "objects left loaded in the TPM"
 
 step "the PKCS#11 answers of a TPM token (PyKCS11)"

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """tpm_checks.py MODULE LABEL PIN: with PyKCS11, the PKCS#11 answers of a
 token of the TPM backend: its mechanism list is what the TPM does, its
-keys are made in the TPM (or, for HMAC keys, wrapped by it) and sign there,
-and a private or secret key cannot be read, wrapped or made extractable in
-any form."""
+keys are made in the TPM (or, for HMAC keys, imported into it) and sign
+there, and a private or secret key cannot be read, wrapped or made
+extractable in any form. Imported key pairs: tpm_import.py."""
 import hashlib
 import hmac
 import sys
@@ -13,33 +13,16 @@ from PyKCS11 import (CKA_CLASS, CKA_EC_PARAMS, CKA_EXTRACTABLE, CKA_ID, CKA_KEY_
                      CKA_LABEL, CKA_PRIVATE, CKA_SENSITIVE, CKA_SIGN, CKA_TOKEN, CKA_VALUE, CKA_VERIFY,
                      CKA_VALUE_LEN, CKK_AES, CKK_EC, CKM_AES_KEY_GEN, CKM_ECDSA,
                      CKM_ECDSA_SHA256, CKM_EC_KEY_PAIR_GEN, CKO_PRIVATE_KEY, CKO_PUBLIC_KEY,
-                     CKO_SECRET_KEY, Mechanism, PyKCS11Error)
+                     CKO_SECRET_KEY, Mechanism)
 from PyKCS11.LowLevel import ckattrlist
 
-CKA_CREDTOKEN_TPM_KEY = PyKCS11.CKA_VENDOR_DEFINED | 0x43540000 | 0x06
+from p11checks import CKA_CREDTOKEN_TPM_KEY, Checks, call_rv, token
+
 P256 = bytes.fromhex("06082a8648ce3d030107")
 module, label, pin = sys.argv[1:4]
-lib = PyKCS11.PyKCS11Lib()
-lib.load(module)
-slot = [s for s in lib.getSlotList(tokenPresent=True)
-        if lib.getTokenInfo(s).label.strip() == label][0]
-checks = 0
-
-
-def expect(what, rv, want):
-    global checks
-    print(f"{what} -> {PyKCS11.CKR.get(rv, hex(rv))}")
-    assert rv == want, f"{what}: {PyKCS11.CKR.get(rv, hex(rv))}, want {PyKCS11.CKR[want]}"
-    checks += 1
-
-
-def call_rv(f, *a):
-    try:
-        f(*a)
-        return PyKCS11.CKR_OK
-    except PyKCS11Error as e:
-        return e.value
-
+lib, slot = token(module, label)
+ck = Checks()
+expect = ck.expect
 
 # The mechanism list: what the TPM does, nothing in software.
 mechs = set(lib.getMechanismList(slot))
@@ -78,10 +61,6 @@ expect("C_GenerateKey(CKM_AES_KEY_GEN)",
        call_rv(s.generateKey, [(CKA_CLASS, CKO_SECRET_KEY), (CKA_KEY_TYPE, CKK_AES),
                                (CKA_VALUE_LEN, 16)], Mechanism(CKM_AES_KEY_GEN)),
        PyKCS11.CKR_MECHANISM_INVALID)
-expect("C_CreateObject(an EC private key)",
-       call_rv(s.createObject, [(CKA_CLASS, CKO_PRIVATE_KEY), (CKA_KEY_TYPE, CKK_EC),
-                                (CKA_EC_PARAMS, P256), (CKA_VALUE, b"\x01" * 32)]),
-       PyKCS11.CKR_TEMPLATE_INCONSISTENT)
 
 pub, priv = s.generateKeyPair(pubt, privt, ecgen)
 # Nothing of the private key can be read: not the value (there is none on
@@ -116,7 +95,7 @@ for mech, tbs in ((CKM_ECDSA_SHA256, data), (CKM_ECDSA, hashlib.sha256(data).dig
     assert s.verify(pub, tbs, sig, Mechanism(mech)), "signature does not verify"
     bad = bytes([sig[0] ^ 1]) + sig[1:]
     assert not s.verify(pub, tbs, bad, Mechanism(mech)), "a bad signature verified"
-    checks += 2
+    ck.n += 2
 s.destroyObject(priv)
 s.destroyObject(pub)
 
@@ -133,7 +112,7 @@ made = s.generateKey(sec + [(CKA_KEY_TYPE, PyKCS11.CKK_GENERIC_SECRET), (CKA_VAL
                      Mechanism(PyKCS11.CKM_GENERIC_SECRET_KEY_GEN))
 mac = bytes(s.sign(made, data, Mechanism(PyKCS11.CKM_SHA256_HMAC)))
 assert len(mac) == 32 and s.verify(made, data, mac, Mechanism(PyKCS11.CKM_SHA256_HMAC))
-checks += 1
+ck.n += 1
 value = bytes(range(64))
 expect("C_CreateObject(an HMAC key, CKA_EXTRACTABLE true)",
        call_rv(s.createObject, sec + [(CKA_KEY_TYPE, PyKCS11.CKK_SHA256_HMAC), (CKA_VALUE, value),
@@ -150,7 +129,7 @@ for kt, mech, h in ((PyKCS11.CKK_SHA256_HMAC, PyKCS11.CKM_SHA256_HMAC, hashlib.s
         got = bytes(s.sign(k, msg, Mechanism(mech)))
         assert got == hmac.new(value, msg, h).digest(), (kt, n)
         assert s.verify(k, msg, got, Mechanism(mech))
-        checks += 2
+        ck.n += 2
     for attr, name in ((CKA_VALUE, "CKA_VALUE"), (CKA_CREDTOKEN_TPM_KEY, "CKA_CREDTOKEN_TPM_KEY")):
         tmpl = ckattrlist(1)
         tmpl[0].SetType(attr)
@@ -186,11 +165,11 @@ for mech in (Mechanism(PyKCS11.CKM_SHA256_RSA_PKCS), Mechanism(PyKCS11.CKM_SHA38
     assert len(sig) == 256 and s.verify(rsa_pub, data, sig, mech), mech
     bad = bytes([sig[0] ^ 1]) + sig[1:]
     assert not s.verify(rsa_pub, data, bad, mech)
-    checks += 2
+    ck.n += 2
 raw = bytes(255) + b"\x2a"
 sig = bytes(s.sign(rsa_priv, raw, Mechanism(PyKCS11.CKM_RSA_X_509)))
 assert bytes(s.encrypt(rsa_pub, sig, Mechanism(PyKCS11.CKM_RSA_X_509))) == raw, "raw RSA"
-checks += 1
+ck.n += 1
 expect("C_SignInit(PSS, salt of 20 bytes with SHA-256)",
        call_rv(s.sign, rsa_priv, data,
                PyKCS11.RSA_PSS_Mechanism(PyKCS11.CKM_SHA256_RSA_PKCS_PSS, PyKCS11.CKM_SHA256,
@@ -200,15 +179,15 @@ oaep = PyKCS11.RSAOAEPMechanism(PyKCS11.CKM_SHA256, PyKCS11.CKG_MGF1_SHA256)
 for mech in (oaep, Mechanism(PyKCS11.CKM_RSA_PKCS)):
     ct = bytes(s.encrypt(rsa_pub, b"a secret for the TPM", mech))
     assert bytes(s.decrypt(rsa_priv, ct, mech)) == b"a secret for the TPM"
-    checks += 1
+    ck.n += 1
 ct = bytearray(s.encrypt(rsa_pub, b"x", oaep))
 ct[7] ^= 0x10
 expect("C_Decrypt(OAEP, a damaged ciphertext)", call_rv(s.decrypt, rsa_priv, bytes(ct), oaep),
        PyKCS11.CKR_ENCRYPTED_DATA_INVALID)
-for attr in (PyKCS11.CKA_PRIVATE_EXPONENT, PyKCS11.CKA_PRIME_1):
+for attr in (PyKCS11.CKA_PRIVATE_EXPONENT, PyKCS11.CKA_PRIME_1, CKA_CREDTOKEN_TPM_KEY):
     tmpl = ckattrlist(1)
     tmpl[0].SetType(attr)
-    expect(f"C_GetAttributeValue(RSA key, {PyKCS11.CKA[attr]})",
+    expect(f"C_GetAttributeValue(RSA key, {PyKCS11.CKA.get(attr, hex(attr))})",
            lib.lib.C_GetAttributeValue(s.session, rsa_priv, tmpl), PyKCS11.CKR_ATTRIBUTE_SENSITIVE)
 s.logout()
-print(f"TPM token checks: {checks + 2} passed")
+print(f"TPM token checks: {ck.n + 2} passed")
