@@ -21,7 +21,7 @@
 const char set_read_usage[] =
     "usage: credtoken [--module PATH] set create ID --from FILE|- [--so-pin-file FILE]\n"
     "                      [--pin-file FILE] [--own-pins] [--allow-expired] [--exportable]\n"
-    "                      [--aws-labels]\n"
+    "                      [--aws-labels] [--backend file|tpm]\n"
     "       credtoken [--module PATH] set update ID --from FILE|- [--pin-file FILE]\n"
     "                      [--allow-expired] [--exportable] [--aws-labels]\n"
     "       credtoken [--module PATH] set delete ID [--so-pin-file FILE]\n"
@@ -35,6 +35,9 @@ const char set_read_usage[] =
     "  gives the set PINs of its own. --allow-expired accepts an x509 certificate\n"
     "  outside its validity period; --exportable lets a psk's value be read back;\n"
     "  --aws-labels uses AWS corePKCS11's object labels for an x509 set.\n"
+    "  --backend tpm puts the set's private and HMAC keys into this device's TPM\n"
+    "  (TPM2_Import: bound to it, never readable again) and seals the set to it,\n"
+    "  as init --backend tpm does (CREDTOKEN_TCTI or tpm_tcti names the TPM).\n"
     "update: replace set ID's material with a body of the same type, atomically:\n"
     "  a reader sees the old set or the new one. Needs the user PIN.\n"
     "delete: remove set ID and every object of it. Needs the SO PIN.\n"
@@ -88,18 +91,14 @@ static int
 set_parse(const char *cmd, int argc, char **argv, struct set_args *a)
 {
     static const struct option opts[] = {
-        {"from", required_argument, NULL, 'f'},
-        {"so-pin-file", required_argument, NULL, 's'},
-        {"pin-file", required_argument, NULL, 'p'},
-        {"allow-expired", no_argument, NULL, 'e'},
-        {"exportable", no_argument, NULL, 'x'},
-        {"aws-labels", no_argument, NULL, 'a'},
-        {"own-pins", no_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"from", required_argument, NULL, 'f'},     {"so-pin-file", required_argument, NULL, 's'},
+        {"pin-file", required_argument, NULL, 'p'}, {"allow-expired", no_argument, NULL, 'e'},
+        {"exportable", no_argument, NULL, 'x'},     {"aws-labels", no_argument, NULL, 'a'},
+        {"own-pins", no_argument, NULL, 'o'},       {"backend", required_argument, NULL, 'b'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     /* Which options each subcommand takes. */
-    const char *allowed = strcmp(cmd, "create") == 0   ? "fspxeao"
+    const char *allowed = strcmp(cmd, "create") == 0   ? "fspxeaob"
                           : strcmp(cmd, "update") == 0 ? "fpxea"
                                                        : "s";
     int c, idx = 0;
@@ -137,6 +136,15 @@ set_parse(const char *cmd, int argc, char **argv, struct set_args *a)
             break;
         case 'o':
             a->flags |= CT_SET_OWN_PINS;
+            break;
+        case 'b':
+            if (strcmp(optarg, "tpm") == 0) {
+                a->flags |= CT_SET_TPM_KEYS;
+            } else if (strcmp(optarg, "file") != 0) {
+                report_error("set %s: --backend takes \"file\" or \"tpm\", not \"%s\"", cmd,
+                             optarg);
+                return REPORT_EXIT_USAGE;
+            }
             break;
         }
     }
@@ -186,9 +194,9 @@ set_create(const char *module_path, int argc, char **argv)
     if (set_read_body(a.from, &body, &len) != 0) return REPORT_EXIT_FAIL;
     if (pin_read(&so, a.so_file, "SO PIN", "--so-pin-file", 0) != 0) goto out_pins;
     if (pin_read(&user, a.pin_file, "user PIN", "--pin-file", 0) != 0) goto out_pins;
-    /* Interface 1.1 knows CT_SET_OWN_PINS. */
-    if (set_module(&m, module_path, "create", (a.flags & CT_SET_OWN_PINS) ? 1 : 0) != 0)
-        goto out_pins;
+    /* Interface 1.1 knows CT_SET_OWN_PINS, 1.2 CT_SET_TPM_KEYS. */
+    int minor = (a.flags & CT_SET_TPM_KEYS) ? 2 : (a.flags & CT_SET_OWN_PINS) ? 1 : 0;
+    if (set_module(&m, module_path, "create", minor) != 0) goto out_pins;
     char err[256] = "";
     CK_SLOT_ID slot = 0;
     CK_RV rv = m.credsets->CT_CreateSet(a.id, (const CK_BYTE *)body, (CK_ULONG)len, a.flags, so.buf,
@@ -197,7 +205,8 @@ set_create(const char *module_path, int argc, char **argv)
         report_rv(rv, "set create %s: %s", a.id, err[0] ? err : "refused");
         goto out;
     }
-    printf("created set \"%s\" in slot %lu\n", a.id, (unsigned long)slot);
+    printf("created set \"%s\" in slot %lu%s\n", a.id, (unsigned long)slot,
+           (a.flags & CT_SET_TPM_KEYS) ? ", TPM backend (keys inside the TPM)" : "");
     rc = REPORT_EXIT_OK;
 out:
     module_unload(&m);

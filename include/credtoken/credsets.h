@@ -22,22 +22,29 @@
 #define CT_SET_EXPORTABLE 0x2UL    /* psk: the key's value can be read */
 #define CT_SET_AWS_LABELS 0x4UL    /* x509: AWS corePKCS11's object labels */
 #define CT_SET_OWN_PINS 0x8UL      /* the set's own PINs, not the store's (1.1) */
+#define CT_SET_TPM_KEYS 0x10UL     /* its keys in the TPM, as --backend tpm (1.2) */
+#define CT_SET_FLAGS 0x1FUL        /* every flag CT_CreateSet knows */
 
 typedef struct CT_CREDSETS_FUNCTION_LIST {
-    CK_VERSION version; /* 1.1 (1.0 had CT_CreateSet only) */
+    CK_VERSION version; /* 1.2 (1.0 had CT_CreateSet only; 1.1 CT_SET_OWN_PINS) */
     /* Create set id (NUL-terminated, at most 32 characters) from its JSON
      * body as a new token with the SO and user PINs given, atomically: it
      * exists complete or not at all. Sets share the store's PINs: the
      * first set's PINs become the store's, and later ones must be given
      * the same (checked as logins are, failures counted), unless
-     * CT_SET_OWN_PINS gives the set PINs of its own. *pSlot receives its
-     * slot. On failure
+     * CT_SET_OWN_PINS gives the set PINs of its own. CT_SET_TPM_KEYS
+     * makes the set a token of the TPM backend (as CT_TOKEN_TPM_KEYS): its
+     * private key (x509, google-service-account-json) and HMAC keys
+     * (azure, psk) are imported into the TPM and never readable again, and
+     * its header is sealed to the TPM. *pSlot receives its slot. On failure
      * pErr (errLen bytes, may be NULL) receives one line saying why.
      * Returns CKR_OK; CKR_CRYPTOKI_NOT_INITIALIZED; CKR_ARGUMENTS_BAD (a
-     * NULL argument, a bad ID); CKR_DATA_INVALID (malformed body, unknown
+     * NULL argument, a bad ID, unknown flags, CT_SET_TPM_KEYS with
+     * CT_SET_EXPORTABLE or for a type the TPM cannot serve:
+     * aws-credentials); CKR_DATA_INVALID (malformed body, unknown
      * type, missing or unexpected field, duplicate ID); CKR_DATA_LEN_RANGE;
      * CKR_ATTRIBUTE_VALUE_INVALID (keys or certificates that do not parse,
-     * match, verify or are not valid now); CKR_PIN_LEN_RANGE;
+     * match, verify or are not valid now; a key the TPM cannot hold); CKR_PIN_LEN_RANGE;
      * CKR_PIN_INCORRECT, CKR_PIN_LOCKED (not the store's PINs);
      * CKR_DEVICE_MEMORY (the store's set limit, or no space);
      * CKR_TOKEN_WRITE_PROTECTED; CKR_DEVICE_ERROR; CKR_HOST_MEMORY. */

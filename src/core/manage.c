@@ -97,7 +97,7 @@ manage_create(struct library *lib, struct session *s, struct attr_set *tmpl, CK_
     /* On a TPM token a key goes into the TPM (a few TPM commands, under
      * the lock). */
     if (s->tok->st != NULL && store_tok_tpm_keys(s->tok->st) &&
-        (rv = tpmkey_import(&lib->tpm_where, cls, tmpl)) != CKR_OK)
+        (rv = tpmkey_import(&lib->tpm_where, cls, tmpl, NULL)) != CKR_OK)
         goto fail;
     return manage_publish(lib, s, tmpl, out);
 fail:

@@ -11,6 +11,7 @@
 #include "core/manage.h"
 #include "core/object.h"
 #include "core/schema.h"
+#include "core/tpmkey.h"
 #include "mech/mech.h"
 #include "util/wipe.h"
 
@@ -91,9 +92,35 @@ complete_one(const struct credset_obj *co, const struct attr_set *last_priv, str
     return CKR_OK;
 }
 
-/* Every object encoded as a record. */
+/* A set's key put into the TPM (a set of the TPM backend): what the TPM
+ * cannot hold is the set's key that does not fit, CKR_ATTRIBUTE_VALUE_INVALID. */
 static CK_RV
-encode_all(const struct credset *c, struct store_rec_new *recs, char err[CREDSET_ERR_LEN])
+into_tpm(const struct tpm_where *tpm, struct attr_set *a, size_t i, char err[CREDSET_ERR_LEN])
+{
+    CK_OBJECT_CLASS cls = 0;
+    (void)attr_set_get_ulong(a, CKA_CLASS, &cls);
+    char why[TPMKEY_WHY_LEN] = "";
+    CK_RV rv = tpmkey_import(tpm, cls, a, why);
+    if (rv == CKR_OK) return rv;
+    const struct attr *l = attr_set_find(a, CKA_LABEL);
+    snprintf(err, CREDSET_ERR_LEN, "the TPM cannot hold the set's object %zu, \"%.*s\": %s", i + 1,
+             l != NULL ? (int)l->len : 0, l != NULL ? (const char *)l->val : "",
+             why[0] ? why : "the TPM refused it");
+    switch (rv) {
+    case CKR_HOST_MEMORY:
+    case CKR_DEVICE_MEMORY:
+    case CKR_DEVICE_ERROR:
+        return rv;
+    default:
+        return CKR_ATTRIBUTE_VALUE_INVALID;
+    }
+}
+
+/* Every object encoded as a record; keys go into the TPM at tpm unless it
+ * is NULL. */
+static CK_RV
+encode_all(const struct credset *c, const struct tpm_where *tpm, struct store_rec_new *recs,
+           char err[CREDSET_ERR_LEN])
 {
     struct attr_set *last_priv = NULL;
     CK_RV rv = CKR_OK;
@@ -102,6 +129,10 @@ encode_all(const struct credset *c, struct store_rec_new *recs, char err[CREDSET
         rv = complete_one(&c->objs[i], last_priv, &a);
         if (rv != CKR_OK) {
             snprintf(err, CREDSET_ERR_LEN, "the set's object %zu was refused (0x%lx)", i + 1, rv);
+            break;
+        }
+        if (tpm != NULL && (rv = into_tpm(tpm, a, i, err)) != CKR_OK) {
+            attr_set_free(a);
             break;
         }
         uint8_t *blob = NULL;
@@ -159,11 +190,32 @@ check_store_pins(struct library *lib, const CK_UTF8CHAR *so_pin, CK_ULONG so_len
     return rv;
 }
 
+/* Whether the TPM can hold set c's secrets: CKR_OK, or CKR_ARGUMENTS_BAD
+ * with err saying why. */
+static CK_RV
+tpm_fits(const struct credset *c, const struct credset_opts *o, char err[CREDSET_ERR_LEN])
+{
+    if (o->exportable) {
+        snprintf(err, CREDSET_ERR_LEN, "a set whose keys live in the TPM cannot be exportable");
+        return CKR_ARGUMENTS_BAD;
+    }
+    if (c->type == CREDSET_AWS) {
+        /* Its SigV4 key chain starts with HMAC("AWS4" || secret, date) on
+         * the host. */
+        snprintf(err, CREDSET_ERR_LEN,
+                 "an %s set cannot live in the TPM yet (its SigV4 signing key is derived on the "
+                 "host); create it without the TPM backend",
+                 credset_type_name(c->type));
+        return CKR_ARGUMENTS_BAD;
+    }
+    return CKR_OK;
+}
+
 CK_RV
 setimport_create(struct library *lib, const char *id, const uint8_t *body, size_t len,
-                 const struct credset_opts *o, bool own_pins, const CK_UTF8CHAR *so_pin,
-                 CK_ULONG so_len, const CK_UTF8CHAR *pin, CK_ULONG pin_len, CK_SLOT_ID *slot,
-                 char err[CREDSET_ERR_LEN])
+                 const struct credset_opts *o, bool own_pins, bool tpm_keys,
+                 const CK_UTF8CHAR *so_pin, CK_ULONG so_len, const CK_UTF8CHAR *pin,
+                 CK_ULONG pin_len, CK_SLOT_ID *slot, char err[CREDSET_ERR_LEN])
 {
     struct credset *c = NULL;
     struct store_rec_new *recs = NULL;
@@ -178,6 +230,7 @@ setimport_create(struct library *lib, const char *id, const uint8_t *body, size_
     }
     CK_RV rv = credset_parse(id, body, len, o, &c, err);
     if (rv != CKR_OK) return rv;
+    if (tpm_keys && (rv = tpm_fits(c, o, err)) != CKR_OK) goto out;
     /* The ID is the label: it names one token. The count includes every
      * token of the store. */
     pad_label(id, label);
@@ -204,9 +257,12 @@ setimport_create(struct library *lib, const char *id, const uint8_t *body, size_
         goto out;
     rv = CKR_HOST_MEMORY;
     if ((recs = calloc(c->nobj ? c->nobj : 1, sizeof *recs)) == NULL) goto out;
-    if ((rv = encode_all(c, recs, err)) != CKR_OK) goto out;
-    rv = store_tok_create_set(lib->store, label, so_pin, so_len, pin, pin_len, !own_pins, recs,
-                              c->nobj, &st);
+    /* A set of the TPM backend: its keys go into the TPM, and its header
+     * is sealed to it, as credtoken init --backend tpm does. */
+    const struct store_seal seal = {.tpm_keys = true};
+    if ((rv = encode_all(c, tpm_keys ? &lib->tpm_where : NULL, recs, err)) != CKR_OK) goto out;
+    rv = store_tok_create_set(lib->store, label, so_pin, so_len, pin, pin_len, !own_pins,
+                              tpm_keys ? &seal : NULL, recs, c->nobj, &st);
     if (rv != CKR_OK) {
         snprintf(err, CREDSET_ERR_LEN, "the store refused the set (0x%lx)", rv);
         goto out;
@@ -292,9 +348,11 @@ setimport_update(struct session *s, const uint8_t *body, size_t len,
         rv = CKR_DATA_INVALID;
         goto out;
     }
+    const struct tpm_where *tpm = store_tok_tpm_keys(tok->st) ? &tok->lib->tpm_where : NULL;
+    if (tpm != NULL && (rv = tpm_fits(c, &o, err)) != CKR_OK) goto out;
     rv = CKR_HOST_MEMORY;
     if ((recs = calloc(c->nobj ? c->nobj : 1, sizeof *recs)) == NULL) goto out;
-    if ((rv = encode_all(c, recs, err)) != CKR_OK) goto out;
+    if ((rv = encode_all(c, tpm, recs, err)) != CKR_OK) goto out;
     rv = store_tok_replace(tok->st, recs, c->nobj);
     if (rv != CKR_OK) {
         snprintf(err, CREDSET_ERR_LEN, "the store refused the update (0x%lx)", rv);

@@ -14,7 +14,12 @@
 /* Create set id from its JSON body, with its SO and user PINs. Unless
  * own_pins, the set shares the store's PINs: the PINs given must be those
  * of the sets that share them (checked, failures counted), or become the
- * store's when there is none yet. *slot receives the new token's slot.
+ * store's when there is none yet. With tpm_keys the set is a token of the
+ * TPM backend (tpmkey.h): its private and HMAC keys are imported into the
+ * TPM and its header is sealed to it; an exportable set, or one the TPM
+ * cannot serve (aws-credentials: SigV4), is CKR_ARGUMENTS_BAD, and a key
+ * the TPM cannot hold (Ed25519, P-521, RSA-4096)
+ * CKR_ATTRIBUTE_VALUE_INVALID. *slot receives the new token's slot.
  * The number of sets is limited by conf.max_sets. Returns CKR_OK; what
  * credset_parse() returns; CKR_DATA_INVALID (a set with that ID exists),
  * CKR_PIN_INCORRECT, CKR_PIN_LOCKED (the store's PINs), CKR_DEVICE_MEMORY
@@ -22,14 +27,15 @@
  * CKR_TOKEN_WRITE_PROTECTED, CKR_DEVICE_ERROR, CKR_HOST_MEMORY. err always
  * holds one line on failure. */
 CK_RV setimport_create(struct library *lib, const char *id, const uint8_t *body, size_t len,
-                       const struct credset_opts *o, bool own_pins, const CK_UTF8CHAR *so_pin,
-                       CK_ULONG so_len, const CK_UTF8CHAR *pin, CK_ULONG pin_len, CK_SLOT_ID *slot,
-                       char err[CREDSET_ERR_LEN]);
+                       const struct credset_opts *o, bool own_pins, bool tpm_keys,
+                       const CK_UTF8CHAR *so_pin, CK_ULONG so_len, const CK_UTF8CHAR *pin,
+                       CK_ULONG pin_len, CK_SLOT_ID *slot, char err[CREDSET_ERR_LEN]);
 
 /* Replace the material of the set on s's token by a new body of the same
  * type, atomically (store_tok_replace): readers see the old set or the new
- * one. It keeps its ID, PINs and creation time. s must be read/write with
- * the user logged in. Returns CKR_OK; what credset_parse() returns;
+ * one. It keeps its ID, PINs and creation time (and its backend: the keys
+ * of a TPM set go into the TPM). s must be read/write with the user logged
+ * in. Returns CKR_OK; what credset_parse() returns;
  * CKR_DATA_INVALID (another type); CKR_SESSION_READ_ONLY;
  * CKR_USER_NOT_LOGGED_IN; CKR_TOKEN_NOT_RECOGNIZED (not a set);
  * CKR_DEVICE_REMOVED; CKR_FUNCTION_NOT_SUPPORTED (the store cannot);

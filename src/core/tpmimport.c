@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "core/tpmkey.h"
-#include "util/log.h"
 
 /* The raw point in a CKA_EC_POINT (a DER OCTET STRING, as stored by
  * mech_key_complete). */
@@ -27,7 +26,7 @@ import_point(const struct attr_set *tmpl, const uint8_t **p, size_t *len)
 }
 
 static CK_RV
-import_ec(struct tpm *t, const struct attr_set *tmpl, uint8_t **blob, size_t *blen)
+import_ec(struct tpm *t, const struct attr_set *tmpl, uint8_t **blob, size_t *blen, char *why)
 {
     CK_ULONG bits = 0;
     const uint8_t *point = NULL;
@@ -35,7 +34,7 @@ import_ec(struct tpm *t, const struct attr_set *tmpl, uint8_t **blob, size_t *bl
     const struct attr *d = attr_set_find(tmpl, CKA_VALUE);
     CK_RV rv = mech_ec_curve_bits(tmpl, &bits);
     if (rv == CKR_OK && bits != 256 && bits != 384) {
-        log_err("C_CreateObject: a TPM token keeps EC keys on P-256 and P-384 only");
+        tpmkey_why(why, "the TPM keeps EC keys on P-256 and P-384 only");
         rv = CKR_CURVE_NOT_SUPPORTED;
     }
     if (rv == CKR_OK && d == NULL) rv = CKR_TEMPLATE_INCOMPLETE;
@@ -59,7 +58,7 @@ import_int(const struct attr_set *tmpl, CK_ATTRIBUTE_TYPE type, size_t *len)
 }
 
 static CK_RV
-import_rsa(struct tpm *t, const struct attr_set *tmpl, uint8_t **blob, size_t *blen)
+import_rsa(struct tpm *t, const struct attr_set *tmpl, uint8_t **blob, size_t *blen, char *why)
 {
     size_t nlen = 0, elen = 0, plen = 0;
     const uint8_t *n = import_int(tmpl, CKA_MODULUS, &nlen);
@@ -67,13 +66,11 @@ import_rsa(struct tpm *t, const struct attr_set *tmpl, uint8_t **blob, size_t *b
     const uint8_t *p = import_int(tmpl, CKA_PRIME_1, &plen);
     if (n == NULL || e == NULL) return CKR_TEMPLATE_INCOMPLETE;
     if (p == NULL) {
-        log_err("C_CreateObject: the TPM needs an RSA key's prime factors (CKA_PRIME_1 ...)");
+        tpmkey_why(why, "the TPM needs an RSA key's prime factors (CKA_PRIME_1 ...)");
         return CKR_TEMPLATE_INCOMPLETE;
     }
     if ((nlen != 256 && nlen != 384) || elen > 4) {
-        log_err("C_CreateObject: a TPM token keeps RSA keys of 2048 or 3072 bits "
-                "(this one: %zu bits)",
-                8 * nlen);
+        tpmkey_why(why, "the TPM keeps RSA keys of 2048 or 3072 bits, not %zu", 8 * nlen);
         return CKR_ATTRIBUTE_VALUE_INVALID;
     }
     return tpm_key_import_rsa(t, n, nlen, e, elen, p, plen, blob, blen);
@@ -85,7 +82,7 @@ static const CK_ATTRIBUTE_TYPE import_private_parts[] = {
     CKA_EXPONENT_1, CKA_EXPONENT_2,       CKA_COEFFICIENT};
 
 static CK_RV
-import_private(const struct tpm_where *w, struct attr_set *tmpl)
+import_private(const struct tpm_where *w, struct attr_set *tmpl, char *why)
 {
     CK_KEY_TYPE kt = 0;
     uint8_t *blob = NULL;
@@ -93,15 +90,15 @@ import_private(const struct tpm_where *w, struct attr_set *tmpl)
     struct tpm *t = NULL;
     (void)attr_set_get_ulong(tmpl, CKA_KEY_TYPE, &kt);
     if (kt != CKK_EC && kt != CKK_RSA) {
-        log_err("C_CreateObject: a TPM token keeps EC and RSA private keys only (key type "
-                "0x%lx)",
-                (unsigned long)kt);
+        tpmkey_why(why, "the TPM keeps EC and RSA private keys only, not key type 0x%lx",
+                   (unsigned long)kt);
         return CKR_TEMPLATE_INCONSISTENT;
     }
-    CK_RV rv = tpmkey_check_template(tmpl);
+    CK_RV rv = tpmkey_check_template(tmpl, why);
     if (rv == CKR_OK) rv = tpm_use_begin(w, &t);
     if (rv != CKR_OK) return rv == CKR_TEMPLATE_INCONSISTENT ? rv : tpmkey_rv(rv);
-    rv = kt == CKK_EC ? import_ec(t, tmpl, &blob, &blen) : import_rsa(t, tmpl, &blob, &blen);
+    rv = kt == CKK_EC ? import_ec(t, tmpl, &blob, &blen, why)
+                      : import_rsa(t, tmpl, &blob, &blen, why);
     tpm_use_end(t, rv);
     switch (rv) {
     case CKR_OK:
@@ -126,9 +123,9 @@ import_private(const struct tpm_where *w, struct attr_set *tmpl)
 }
 
 CK_RV
-tpmkey_import(const struct tpm_where *w, CK_OBJECT_CLASS cls, struct attr_set *tmpl)
+tpmkey_import(const struct tpm_where *w, CK_OBJECT_CLASS cls, struct attr_set *tmpl, char *why)
 {
-    if (cls == CKO_PRIVATE_KEY) return import_private(w, tmpl);
-    if (cls == CKO_SECRET_KEY) return tpmkey_import_secret(w, tmpl);
+    if (cls == CKO_PRIVATE_KEY) return import_private(w, tmpl, why);
+    if (cls == CKO_SECRET_KEY) return tpmkey_import_secret(w, tmpl, why);
     return CKR_OK;
 }

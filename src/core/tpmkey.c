@@ -3,6 +3,7 @@
  */
 #include "core/tpmkey.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,12 +33,27 @@ tpmkey_rv(CK_RV rv)
 
 /* ---- generation ---- */
 
+void
+tpmkey_why(char *why, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (why != NULL) {
+        vsnprintf(why, TPMKEY_WHY_LEN, fmt, ap);
+    } else {
+        char line[TPMKEY_WHY_LEN];
+        vsnprintf(line, sizeof line, fmt, ap);
+        log_err("%s", line);
+    }
+    va_end(ap);
+}
+
 CK_RV
-tpmkey_check_template(const struct attr_set *priv)
+tpmkey_check_template(const struct attr_set *priv, char *why)
 {
     if (!attr_set_get_bool(priv, CKA_SENSITIVE, true) ||
         attr_set_get_bool(priv, CKA_EXTRACTABLE, false)) {
-        log_err("a key held by the TPM is sensitive and never extractable");
+        tpmkey_why(why, "a key held by the TPM is sensitive and never extractable");
         return CKR_TEMPLATE_INCONSISTENT;
     }
     return CKR_OK;
@@ -127,7 +143,7 @@ tpmkey_generate_pair(const struct tpm_where *w, const CK_MECHANISM *m, struct at
     bool ec = m->mechanism == CKM_EC_KEY_PAIR_GEN;
     if (!ec && m->mechanism != CKM_RSA_PKCS_KEY_PAIR_GEN) return CKR_MECHANISM_INVALID;
     if (m->pParameter != NULL || m->ulParameterLen != 0) return CKR_MECHANISM_PARAM_INVALID;
-    CK_RV rv = tpmkey_check_template(priv);
+    CK_RV rv = tpmkey_check_template(priv, NULL);
     if (rv == CKR_OK)
         rv = ec ? tpmkey_pair_ec(w, pub, priv, &blob, &blen)
                 : tpmkey_pair_rsa(w, pub, priv, &blob, &blen);
@@ -186,7 +202,7 @@ tpmkey_generate_secret(const struct tpm_where *w, const CK_MECHANISM *m, struct 
     CK_ULONG len = 0;
     if (m->mechanism != CKM_GENERIC_SECRET_KEY_GEN) return CKR_MECHANISM_INVALID;
     if (m->pParameter != NULL || m->ulParameterLen != 0) return CKR_MECHANISM_PARAM_INVALID;
-    CK_RV rv = tpmkey_check_template(tmpl);
+    CK_RV rv = tpmkey_check_template(tmpl, NULL);
     if (rv != CKR_OK) return rv;
     if (attr_set_get_ulong(tmpl, CKA_VALUE_LEN, &len) != CKR_OK) return CKR_TEMPLATE_INCOMPLETE;
     /* The TPM makes keys as long as its name hash's digest. */
@@ -199,20 +215,21 @@ tpmkey_generate_secret(const struct tpm_where *w, const CK_MECHANISM *m, struct 
 }
 
 CK_RV
-tpmkey_import_secret(const struct tpm_where *w, struct attr_set *tmpl)
+tpmkey_import_secret(const struct tpm_where *w, struct attr_set *tmpl, char *why)
 {
     CK_KEY_TYPE kt = 0;
     (void)attr_set_get_ulong(tmpl, CKA_KEY_TYPE, &kt);
     if (tpmkey_hmac_hash(kt) == 0) {
-        log_err("C_CreateObject: a TPM token keeps HMAC keys only (key type 0x%lx)",
-                (unsigned long)kt);
+        tpmkey_why(why, "a TPM token keeps HMAC keys only, not secret keys of type 0x%lx",
+                   (unsigned long)kt);
         return CKR_TEMPLATE_INCONSISTENT;
     }
-    CK_RV rv = tpmkey_check_template(tmpl);
+    CK_RV rv = tpmkey_check_template(tmpl, why);
     const struct attr *v = attr_set_find(tmpl, CKA_VALUE);
     if (rv == CKR_OK && v == NULL) rv = CKR_TEMPLATE_INCOMPLETE;
     if (rv == CKR_OK && (v->len == 0 || v->len > TPM_HMAC_KEY_MAX)) {
-        log_err("C_CreateObject: the TPM keeps HMAC keys of 1 to %d bytes", TPM_HMAC_KEY_MAX);
+        tpmkey_why(why, "the TPM keeps HMAC keys of 1 to %d bytes, not %lu", TPM_HMAC_KEY_MAX,
+                   (unsigned long)v->len);
         rv = CKR_ATTRIBUTE_VALUE_INVALID;
     }
     if (rv == CKR_OK) rv = attr_set_put_ulong(tmpl, CKA_VALUE_LEN, v->len);

@@ -54,7 +54,7 @@ CK_RV tpmkey_generate_secret(const struct tpm_where *w, const CK_MECHANISM *m,
  * CKA_VALUE. Other key types: CKR_TEMPLATE_INCONSISTENT. Also
  * CKR_ATTRIBUTE_VALUE_INVALID (length), the answers of
  * tpmkey_generate_secret. */
-CK_RV tpmkey_import_secret(const struct tpm_where *w, struct attr_set *tmpl);
+CK_RV tpmkey_import_secret(const struct tpm_where *w, struct attr_set *tmpl, char *why);
 
 /* A key from outside onto a TPM token (tpmimport.c): C_CreateObject,
  * C_UnwrapKey and credential sets call it with the completed attributes
@@ -71,13 +71,18 @@ CK_RV tpmkey_import_secret(const struct tpm_where *w, struct attr_set *tmpl);
  * CKA_EXTRACTABLE true), CKR_TEMPLATE_INCOMPLETE (an RSA key without its
  * primes), CKR_CURVE_NOT_SUPPORTED, CKR_ATTRIBUTE_VALUE_INVALID (a size or
  * exponent the TPM does not take), CKR_HOST_MEMORY, CKR_DEVICE_MEMORY,
- * CKR_DEVICE_ERROR (the TPM: logged). */
-CK_RV tpmkey_import(const struct tpm_where *w, CK_OBJECT_CLASS cls, struct attr_set *tmpl);
+ * CKR_DEVICE_ERROR (the TPM: logged). why: NULL, or TPMKEY_WHY_LEN bytes
+ * that receive the reason for a refusal of the key (else it is logged). */
+#define TPMKEY_WHY_LEN 160
+CK_RV tpmkey_import(const struct tpm_where *w, CK_OBJECT_CLASS cls, struct attr_set *tmpl,
+                    char *why);
 
-/* Shared by tpmkey.c and tpmimport.c: CKR_TEMPLATE_INCONSISTENT (logged)
- * unless the key is to be sensitive and unextractable; a TPM answer as
- * the PKCS#11 object and crypto functions may return it. */
-CK_RV tpmkey_check_template(const struct attr_set *tmpl);
+/* Shared by tpmkey.c and tpmimport.c: a refusal's reason into why (when
+ * not NULL) or the log; CKR_TEMPLATE_INCONSISTENT (said so) unless the key
+ * is to be sensitive and unextractable; a TPM answer as the PKCS#11 object
+ * and crypto functions may return it. */
+void tpmkey_why(char *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+CK_RV tpmkey_check_template(const struct attr_set *tmpl, char *why);
 CK_RV tpmkey_rv(CK_RV rv);
 
 /* Whether attrs are those of a key held by a TPM. */

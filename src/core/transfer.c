@@ -117,7 +117,7 @@ transfer_unwrap_end(struct library *lib, struct session *s, struct attr_set *tmp
         rv = CKR_TEMPLATE_INCONSISTENT;
     /* On a TPM token the unwrapped key goes into the TPM. */
     if (rv == CKR_OK && s->tok->st != NULL && store_tok_tpm_keys(s->tok->st))
-        rv = tpmkey_import(&lib->tpm_where, cls, tmpl);
+        rv = tpmkey_import(&lib->tpm_where, cls, tmpl, NULL);
     if (rv != CKR_OK) {
         attr_set_free(tmpl);
         return rv;

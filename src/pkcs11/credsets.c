@@ -17,7 +17,8 @@ ct_CT_CreateSet(const char *id, const CK_BYTE *pBody, CK_ULONG ulBodyLen, CK_FLA
                 CK_ULONG ulPinLen, CK_SLOT_ID *pSlot, char *pErr, CK_ULONG errLen)
 {
     char err[CREDSET_ERR_LEN] = "";
-    if (id == NULL || pBody == NULL || pSoPin == NULL || pPin == NULL || pSlot == NULL)
+    if (id == NULL || pBody == NULL || pSoPin == NULL || pPin == NULL || pSlot == NULL ||
+        (flags & ~CT_SET_FLAGS) != 0)
         return CKR_ARGUMENTS_BAD;
     struct credset_opts o = {.now = time(NULL),
                              .allow_expired = (flags & CT_SET_ALLOW_EXPIRED) != 0,
@@ -27,7 +28,8 @@ ct_CT_CreateSet(const char *id, const CK_BYTE *pBody, CK_ULONG ulBodyLen, CK_FLA
     CK_RV rv = GATE_ENTER(&g);
     if (rv == CKR_OK)
         rv = setimport_create(g.lib, id, pBody, ulBodyLen, &o, (flags & CT_SET_OWN_PINS) != 0,
-                              pSoPin, ulSoPinLen, pPin, ulPinLen, pSlot, err);
+                              (flags & CT_SET_TPM_KEYS) != 0, pSoPin, ulSoPinLen, pPin, ulPinLen,
+                              pSlot, err);
     if (rv == CKR_CRYPTOKI_NOT_INITIALIZED) snprintf(err, sizeof err, "not initialized");
     if (rv != CKR_OK && pErr != NULL && errLen > 0) snprintf(pErr, errLen, "%s", err);
     return gate_leave(&g, rv);
@@ -66,7 +68,7 @@ ct_CT_DeleteSet(CK_SLOT_ID slotID, const CK_UTF8CHAR *pSoPin, CK_ULONG ulSoPinLe
 }
 
 CT_CREDSETS_FUNCTION_LIST credsets_list = {
-    .version = {1, 1},
+    .version = {1, 2},
     .CT_CreateSet = ct_CT_CreateSet,
     .CT_UpdateSet = ct_CT_UpdateSet,
     .CT_DeleteSet = ct_CT_DeleteSet,

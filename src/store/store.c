@@ -681,11 +681,13 @@ store_tok_create_sealed(struct store *s, const char label[32], const CK_UTF8CHAR
 CK_RV
 store_tok_create_set(struct store *s, const char label[32], const CK_UTF8CHAR *so_pin,
                      CK_ULONG so_pin_len, const CK_UTF8CHAR *pin, CK_ULONG pin_len, bool store_pins,
-                     const struct store_rec_new *recs, size_t n, struct store_tok **out)
+                     const struct store_seal *seal, const struct store_rec_new *recs, size_t n,
+                     struct store_tok **out)
 {
-    if (pin == NULL || (recs == NULL && n)) return CKR_ARGUMENTS_BAD;
+    if (pin == NULL || (recs == NULL && n) || (seal != NULL && seal->no_pin))
+        return CKR_ARGUMENTS_BAD;
     return store_tok_make(s, label, so_pin, so_pin_len, pin, pin_len,
-                          store_pins ? HDR_FLAG_STORE_PINS : 0, NULL, recs, n, out);
+                          store_pins ? HDR_FLAG_STORE_PINS : 0, seal, recs, n, out);
 }
 
 bool

@@ -110,8 +110,10 @@ CK_RV store_tok_create_sealed(struct store *s, const char label[32], const CK_UT
  * processes list it complete, records included, or not at all (a
  * credential set, src/credset/). recs are encoded attribute sets.
  * store_pins marks a set whose PINs are the store's, shared by its sets
- * (store_tok_store_pins). Returns as store_tok_create(), and
- * CKR_ARGUMENTS_BAD without a user PIN. */
+ * (store_tok_store_pins). seal, unless NULL, seals it as
+ * store_tok_create_sealed() does (not no_pin). Returns as
+ * store_tok_create(), and CKR_ARGUMENTS_BAD without a user PIN, and as
+ * store_tok_create_sealed() when sealed. */
 struct store_rec_new {
     bool priv;
     const uint8_t *blob;
@@ -119,8 +121,8 @@ struct store_rec_new {
 };
 CK_RV store_tok_create_set(struct store *s, const char label[32], const CK_UTF8CHAR *so_pin,
                            CK_ULONG so_pin_len, const CK_UTF8CHAR *pin, CK_ULONG pin_len,
-                           bool store_pins, const struct store_rec_new *recs, size_t n,
-                           struct store_tok **out);
+                           bool store_pins, const struct store_seal *seal,
+                           const struct store_rec_new *recs, size_t n, struct store_tok **out);
 /* Whether the token was created as a set sharing the store's PINs (as
  * last read; a re-initialization clears it). */
 bool store_tok_store_pins(const struct store_tok *t);

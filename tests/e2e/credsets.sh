@@ -15,7 +15,6 @@ create() { # create ID FILE [flags...]
   local id=$1 file=$2; shift 2
   ct set create "$id" --from "$file" --so-pin-file so.pin --pin-file user.pin "$@"
 }
-json_str() { python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' "$1"; }
 nsets() { ct set list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 
 step "material: a CA, a device key and certificate, an RSA key"
@@ -47,13 +46,7 @@ cat >gcpiot.json <<EOF
 {"type":"googleIoT-credentials","credentials":{"projectId":"p","region":"europe-west1","registryId":"r",
  "deviceId":"d","algorithm":"ES256","privateKey":$(json_str ec.key)}}
 EOF
-python3 - rsa.key >sa.json <<'PY'
-import json, sys
-doc = {"type": "service_account", "project_id": "proj", "private_key_id": "k1",
-       "private_key": open(sys.argv[1]).read(), "client_email": "dev@proj.iam.gserviceaccount.com",
-       "token_uri": "https://oauth2.googleapis.com/token"}
-print(json.dumps({"type": "google-service-account-json", "credentials": {"credentials": doc}}))
-PY
+sa_body rsa.key >sa.json
 cat >pubnub.json <<'EOF'
 {"type":"pubnub-credentials","credentials":{"publishKey":"pub-c-1","subscribeKey":"sub-c-2"}}
 EOF
@@ -103,12 +96,7 @@ step "the x509 set signs through the pkcs11 engine; its key is not readable"
 /usr/bin/python3 "$here/read_sensitive.py" "$MOD" set-x509 $PIN >sens.txt
 expect_in "private key values are sensitive" sens.txt
 echo hello >msg.txt
-OPENSSL_CONF=$WORK/openssl.cnf openssl pkeyutl -engine pkcs11 -keyform engine \
-  -inkey "pkcs11:token=set-x509;object=device;type=private;pin-value=$PIN" -sign \
-  -in <(openssl dgst -sha256 -binary msg.txt) -out sig.bin 2>/dev/null
-openssl pkeyutl -verify -pubin -inkey <(openssl x509 -in dev.crt -pubkey -noout) \
-  -in <(openssl dgst -sha256 -binary msg.txt) -sigfile sig.bin >verify.txt
-expect_in "Signature Verified Successfully" verify.txt
+engine_signs set-x509 dev.crt sig.bin
 
 step "the x509 set's key: curl and mosquitto with mutual TLS on 127.0.0.1"
 printf 'subjectAltName=IP:127.0.0.1\n' >san.ext
@@ -150,14 +138,6 @@ wait "$sub" || { cat sub.err; fail "subscriber"; }
 expect_in "hello from a credential set" received.txt
 
 step "azure-sas: signed in the token, identical to openssl's from the raw key"
-sas_expect() { # sas_expect KEYHEX URI EXPIRY NAME
-  local enc sig
-  enc=$(python3 -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$2")
-  sig=$(printf '%s\n%s' "$enc" "$3" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$1" -binary |
-    openssl base64 -A)
-  sig=$(python3 -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$sig")
-  echo "SharedAccessSignature sr=$enc&sig=$sig&se=$3&skn=$4"
-}
 URI=myhub.azure-devices.net/devices/dev1
 ct azure-sas --set set-hub --resource "$URI" --expiry 1700000000 --pin-file user.pin >sas.txt
 sas_expect "$(printf 'secret-key' | od -An -tx1 | tr -d ' \n')" "$URI" 1700000000 iothubowner >want.txt
@@ -187,12 +167,7 @@ assert a["createDateTime"] == b["createDateTime"], (a, b)
 assert a["updateDateTime"] > b["updateDateTime"], (a, b)
 assert a["description"] == "rotated" and a["type"] == "x509", a
 PY
-OPENSSL_CONF=$WORK/openssl.cnf openssl pkeyutl -engine pkcs11 -keyform engine \
-  -inkey "pkcs11:token=set-x509;object=device;type=private;pin-value=$PIN" -sign \
-  -in <(openssl dgst -sha256 -binary msg.txt) -out sig2.bin 2>/dev/null
-openssl pkeyutl -verify -pubin -inkey <(openssl x509 -in dev2.crt -pubkey -noout) \
-  -in <(openssl dgst -sha256 -binary msg.txt) -sigfile sig2.bin >verify2.txt
-expect_in "Signature Verified Successfully" verify2.txt
+engine_signs set-x509 dev2.crt sig2.bin
 if openssl pkeyutl -verify -pubin -inkey <(openssl x509 -in dev.crt -pubkey -noout) \
   -in <(openssl dgst -sha256 -binary msg.txt) -sigfile sig2.bin >/dev/null 2>&1; then
   fail "the rotated set still signs with the old key"
@@ -235,12 +210,9 @@ assert claims["iss"] == "dev@proj.iam.gserviceaccount.com", claims
 assert claims["aud"] == "https://oauth2.googleapis.com/token", claims
 assert claims["scope"] == "https://www.googleapis.com/auth/cloud-platform", claims
 assert claims["exp"] - claims["iat"] == 3600, claims
-open("jwt-input.txt", "w").write(h + "." + c)
-open("jwt-sig.bin", "wb").write(dec(s))
 PY
 openssl pkey -in rsa.key -pubout -out rsa.pub
-openssl dgst -sha256 -verify rsa.pub -signature jwt-sig.bin jwt-input.txt >jwtv.txt
-expect_in "Verified OK" jwtv.txt
+jwt_verify jwt.txt rsa.pub
 
 step "aws-sigv4: AWS's published example (get-vanilla)"
 cat >suite.json <<'EOF2'
@@ -340,12 +312,7 @@ cat >old.json <<EOF
 EOF
 check_err 1 "expired (use --allow-expired" create set-old old.json
 create set-old old.json --allow-expired >/dev/null
-OPENSSL_CONF=$WORK/openssl.cnf openssl pkeyutl -engine pkcs11 -keyform engine \
-  -inkey "pkcs11:token=set-old;object=device;type=private;pin-value=$PIN" -sign \
-  -in <(openssl dgst -sha256 -binary msg.txt) -out sig-old.bin 2>/dev/null
-openssl pkeyutl -verify -pubin -inkey <(openssl x509 -in old.crt -pubkey -noout) \
-  -in <(openssl dgst -sha256 -binary msg.txt) -sigfile sig-old.bin >verify-old.txt
-expect_in "Signature Verified Successfully" verify-old.txt
+engine_signs set-old old.crt sig-old.bin
 ct set delete set-old --so-pin-file so.pin >/dev/null
 
 step "PINs: sets share the store's unless created with their own"

@@ -63,6 +63,58 @@ use_cli() {
   chmod 600 so.pin user.pin
 }
 
+# json_str FILE: the file's text as a JSON string (a set's PEM fields).
+json_str() { python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' "$1"; }
+
+# sa_body KEYFILE: a google-service-account-json set body around the RSA
+# key in KEYFILE (private_key_id k1, dev@proj.iam.gserviceaccount.com).
+sa_body() {
+  python3 - "$1" <<'PY'
+import json, sys
+doc = {"type": "service_account", "project_id": "proj", "private_key_id": "k1",
+       "private_key": open(sys.argv[1]).read(), "client_email": "dev@proj.iam.gserviceaccount.com",
+       "token_uri": "https://oauth2.googleapis.com/token"}
+print(json.dumps({"type": "google-service-account-json", "credentials": {"credentials": doc}}))
+PY
+}
+
+# engine_signs TOKEN CERT SIG: the libp11 engine signs msg.txt's SHA-256
+# with TOKEN's private key "device" into SIG; openssl verifies it with the
+# public key of CERT.
+engine_signs() {
+  OPENSSL_CONF=$WORK/openssl.cnf openssl pkeyutl -engine pkcs11 -keyform engine \
+    -inkey "pkcs11:token=$1;object=device;type=private;pin-value=$PIN" -sign \
+    -in <(openssl dgst -sha256 -binary msg.txt) -out "$3" 2>engine.err ||
+    { cat engine.err >&2; fail "the engine did not sign with $1's key"; }
+  openssl pkeyutl -verify -pubin -inkey <(openssl x509 -in "$2" -pubkey -noout) \
+    -in <(openssl dgst -sha256 -binary msg.txt) -sigfile "$3" >verify.txt
+  expect_in "Signature Verified Successfully" verify.txt
+}
+
+# jwt_verify JWTFILE PUBKEY: openssl verifies the RS256 signature of the
+# JWT in JWTFILE with the public key in PUBKEY (PEM).
+jwt_verify() {
+  python3 - "$1" <<'PY'
+import base64, sys
+h, c, s = open(sys.argv[1]).read().strip().split(".")
+open("jwt-input.txt", "w").write(h + "." + c)
+open("jwt-sig.bin", "wb").write(base64.urlsafe_b64decode(s + "=" * (-len(s) % 4)))
+PY
+  openssl dgst -sha256 -verify "$2" -signature jwt-sig.bin jwt-input.txt >jwtv.txt
+  expect_in "Verified OK" jwtv.txt
+}
+
+# sas_expect KEYHEX URI EXPIRY NAME: the Azure SAS token openssl computes
+# from the raw key, to compare with credtoken azure-sas's.
+sas_expect() {
+  local enc sig
+  enc=$(python3 -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$2")
+  sig=$(printf '%s\n%s' "$enc" "$3" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$1" -binary |
+    openssl base64 -A)
+  sig=$(python3 -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$sig")
+  echo "SharedAccessSignature sr=$enc&sig=$sig&se=$3&skn=$4"
+}
+
 # init_token LABEL: a token with SO and user PINs, through pkcs11-tool;
 # with CT_BACKEND=tpm a token of the TPM backend instead, made by the CLI
 # on a swtpm of its own (the same tests then run with keys in the TPM).
