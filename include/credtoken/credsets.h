@@ -34,14 +34,14 @@ typedef struct CT_CREDSETS_FUNCTION_LIST {
      * the same (checked as logins are, failures counted), unless
      * CT_SET_OWN_PINS gives the set PINs of its own. CT_SET_TPM_KEYS
      * makes the set a token of the TPM backend (as CT_TOKEN_TPM_KEYS): its
-     * private key (x509, google-service-account-json) and HMAC keys
-     * (azure, psk) are imported into the TPM and never readable again, and
-     * its header is sealed to the TPM. *pSlot receives its slot. On failure
+     * private key (x509, googleIoT, google-service-account-json) and HMAC
+     * keys (azure, psk; an AWS secret as "AWS4" || secret, for
+     * CKM_CREDTOKEN_AWS_SIGV4 only) are imported into the TPM and never
+     * readable again, and its header is sealed to the TPM. *pSlot receives its slot. On failure
      * pErr (errLen bytes, may be NULL) receives one line saying why.
      * Returns CKR_OK; CKR_CRYPTOKI_NOT_INITIALIZED; CKR_ARGUMENTS_BAD (a
      * NULL argument, a bad ID, unknown flags, CT_SET_TPM_KEYS with
-     * CT_SET_EXPORTABLE or for a type the TPM cannot serve:
-     * aws-credentials); CKR_DATA_INVALID (malformed body, unknown
+     * CT_SET_EXPORTABLE); CKR_DATA_INVALID (malformed body, unknown
      * type, missing or unexpected field, duplicate ID); CKR_DATA_LEN_RANGE;
      * CKR_ATTRIBUTE_VALUE_INVALID (keys or certificates that do not parse,
      * match, verify or are not valid now; a key the TPM cannot hold); CKR_PIN_LEN_RANGE;

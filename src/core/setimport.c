@@ -95,12 +95,21 @@ complete_one(const struct credset_obj *co, const struct attr_set *last_priv, str
 /* A set's key put into the TPM (a set of the TPM backend): what the TPM
  * cannot hold is the set's key that does not fit, CKR_ATTRIBUTE_VALUE_INVALID. */
 static CK_RV
-into_tpm(const struct tpm_where *tpm, struct attr_set *a, size_t i, char err[CREDSET_ERR_LEN])
+into_tpm(const struct tpm_where *tpm, enum credset_type type, struct attr_set *a, size_t i,
+         char err[CREDSET_ERR_LEN])
 {
     CK_OBJECT_CLASS cls = 0;
+    CK_RV rv = CKR_OK;
     (void)attr_set_get_ulong(a, CKA_CLASS, &cls);
+    if (type == CREDSET_AWS && cls == CKO_SECRET_KEY) {
+        /* For SigV4 only: the TPM keeps "AWS4" || secret (tpmkey_aws4). */
+        static const CK_MECHANISM_TYPE sigv4[] = {CKM_CREDTOKEN_AWS_SIGV4};
+        rv = attr_set_put(a, CKA_ALLOWED_MECHANISMS, sigv4, sizeof sigv4);
+        if (rv == CKR_OK) rv = attr_set_put_bool(a, CKA_DERIVE, false);
+        if (rv != CKR_OK) return rv;
+    }
     char why[TPMKEY_WHY_LEN] = "";
-    CK_RV rv = tpmkey_import(tpm, cls, a, why);
+    rv = tpmkey_import(tpm, cls, a, why);
     if (rv == CKR_OK) return rv;
     const struct attr *l = attr_set_find(a, CKA_LABEL);
     snprintf(err, CREDSET_ERR_LEN, "the TPM cannot hold the set's object %zu, \"%.*s\": %s", i + 1,
@@ -131,7 +140,7 @@ encode_all(const struct credset *c, const struct tpm_where *tpm, struct store_re
             snprintf(err, CREDSET_ERR_LEN, "the set's object %zu was refused (0x%lx)", i + 1, rv);
             break;
         }
-        if (tpm != NULL && (rv = into_tpm(tpm, a, i, err)) != CKR_OK) {
+        if (tpm != NULL && (rv = into_tpm(tpm, c->type, a, i, err)) != CKR_OK) {
             attr_set_free(a);
             break;
         }
@@ -190,22 +199,13 @@ check_store_pins(struct library *lib, const CK_UTF8CHAR *so_pin, CK_ULONG so_len
     return rv;
 }
 
-/* Whether the TPM can hold set c's secrets: CKR_OK, or CKR_ARGUMENTS_BAD
- * with err saying why. */
+/* Whether the TPM can hold a set made with o: CKR_OK, or
+ * CKR_ARGUMENTS_BAD with err saying why. */
 static CK_RV
-tpm_fits(const struct credset *c, const struct credset_opts *o, char err[CREDSET_ERR_LEN])
+tpm_fits(const struct credset_opts *o, char err[CREDSET_ERR_LEN])
 {
     if (o->exportable) {
         snprintf(err, CREDSET_ERR_LEN, "a set whose keys live in the TPM cannot be exportable");
-        return CKR_ARGUMENTS_BAD;
-    }
-    if (c->type == CREDSET_AWS) {
-        /* Its SigV4 key chain starts with HMAC("AWS4" || secret, date) on
-         * the host. */
-        snprintf(err, CREDSET_ERR_LEN,
-                 "an %s set cannot live in the TPM yet (its SigV4 signing key is derived on the "
-                 "host); create it without the TPM backend",
-                 credset_type_name(c->type));
         return CKR_ARGUMENTS_BAD;
     }
     return CKR_OK;
@@ -230,7 +230,7 @@ setimport_create(struct library *lib, const char *id, const uint8_t *body, size_
     }
     CK_RV rv = credset_parse(id, body, len, o, &c, err);
     if (rv != CKR_OK) return rv;
-    if (tpm_keys && (rv = tpm_fits(c, o, err)) != CKR_OK) goto out;
+    if (tpm_keys && (rv = tpm_fits(o, err)) != CKR_OK) goto out;
     /* The ID is the label: it names one token. The count includes every
      * token of the store. */
     pad_label(id, label);
@@ -349,7 +349,7 @@ setimport_update(struct session *s, const uint8_t *body, size_t len,
         goto out;
     }
     const struct tpm_where *tpm = store_tok_tpm_keys(tok->st) ? &tok->lib->tpm_where : NULL;
-    if (tpm != NULL && (rv = tpm_fits(c, &o, err)) != CKR_OK) goto out;
+    if (tpm != NULL && (rv = tpm_fits(&o, err)) != CKR_OK) goto out;
     rv = CKR_HOST_MEMORY;
     if ((recs = calloc(c->nobj ? c->nobj : 1, sizeof *recs)) == NULL) goto out;
     if ((rv = encode_all(c, tpm, recs, err)) != CKR_OK) goto out;

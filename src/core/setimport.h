@@ -16,10 +16,10 @@
  * of the sets that share them (checked, failures counted), or become the
  * store's when there is none yet. With tpm_keys the set is a token of the
  * TPM backend (tpmkey.h): its private and HMAC keys are imported into the
- * TPM and its header is sealed to it; an exportable set, or one the TPM
- * cannot serve (aws-credentials: SigV4), is CKR_ARGUMENTS_BAD, and a key
- * the TPM cannot hold (Ed25519, P-521, RSA-4096)
- * CKR_ATTRIBUTE_VALUE_INVALID. *slot receives the new token's slot.
+ * TPM and its header is sealed to it (an AWS secret serves SigV4 only: the
+ * TPM keeps "AWS4" || secret, tpmkey_aws4); an exportable set is
+ * CKR_ARGUMENTS_BAD, and a key the TPM cannot hold (Ed25519, P-521,
+ * RSA-4096) CKR_ATTRIBUTE_VALUE_INVALID. *slot receives the new token's slot.
  * The number of sets is limited by conf.max_sets. Returns CKR_OK; what
  * credset_parse() returns; CKR_DATA_INVALID (a set with that ID exists),
  * CKR_PIN_INCORRECT, CKR_PIN_LOCKED (the store's PINs), CKR_DEVICE_MEMORY

@@ -10,6 +10,7 @@
 
 #include "core/library.h"
 #include "util/log.h"
+#include "util/wipe.h"
 
 bool
 tpmkey_is(const struct attr_set *attrs)
@@ -174,6 +175,18 @@ tpmkey_hmac_hash(CK_KEY_TYPE kt)
     }
 }
 
+bool
+tpmkey_aws4(const struct attr_set *attrs)
+{
+    const struct attr *a = attr_set_find(attrs, CKA_ALLOWED_MECHANISMS);
+    CK_MECHANISM_TYPE only;
+    CK_KEY_TYPE kt = 0;
+    (void)attr_set_get_ulong(attrs, CKA_KEY_TYPE, &kt);
+    if (a == NULL || a->len != sizeof only || kt != CKK_GENERIC_SECRET) return false;
+    memcpy(&only, a->val, sizeof only);
+    return only == CKM_CREDTOKEN_AWS_SIGV4;
+}
+
 /* An HMAC key made by the TPM (secret NULL) or wrapped by it: tmpl gets
  * the blob, and loses CKA_VALUE. */
 static CK_RV
@@ -233,7 +246,19 @@ tpmkey_import_secret(const struct tpm_where *w, struct attr_set *tmpl, char *why
         rv = CKR_ATTRIBUTE_VALUE_INVALID;
     }
     if (rv == CKR_OK) rv = attr_set_put_ulong(tmpl, CKA_VALUE_LEN, v->len);
-    if (rv == CKR_OK) rv = tpmkey_secret(w, v->val, v->len, tmpl);
+    if (rv != CKR_OK || !tpmkey_aws4(tmpl))
+        return rv == CKR_OK ? tpmkey_secret(w, v->val, v->len, tmpl) : rv;
+    /* An AWS secret for SigV4 only: the TPM keeps "AWS4" || secret, the
+     * key of SigV4's first HMAC. */
+    uint8_t k0[TPM_HMAC_KEY_MAX];
+    if (v->len > sizeof k0 - 4) {
+        tpmkey_why(why, "the TPM keeps AWS secrets of 1 to %d bytes", TPM_HMAC_KEY_MAX - 4);
+        return CKR_ATTRIBUTE_VALUE_INVALID;
+    }
+    memcpy(k0, "AWS4", 4);
+    memcpy(k0 + 4, v->val, v->len);
+    rv = tpmkey_secret(w, k0, 4 + v->len, tmpl);
+    wipe(k0, sizeof k0);
     return rv;
 }
 
@@ -242,6 +267,7 @@ tpmkey_import_secret(const struct tpm_where *w, struct attr_set *tmpl, char *why
 struct tpmkey_ctx {
     const struct tpm_where *where; /* the library's */
     struct tpm_key *key;
+    bool aws4; /* an HMAC key of "AWS4" || an AWS secret (tpmkey_aws4) */
 };
 
 static void
@@ -319,11 +345,19 @@ tpmkey_hmac_len(void *p)
     return tpm_key_hmac_len(c->key);
 }
 
+static bool
+tpmkey_ext_aws4(void *p)
+{
+    const struct tpmkey_ctx *c = p;
+    return c->aws4;
+}
+
 static const struct mech_ext tpmkey_ext = {
     .ecdsa = tpmkey_ecdsa,
     .rsa = tpmkey_rsa,
     .hmac = tpmkey_hmac,
     .hmac_len = tpmkey_hmac_len,
+    .aws4 = tpmkey_ext_aws4,
     .free = tpmkey_ctx_free,
 };
 
@@ -335,6 +369,7 @@ tpmkey_mech_key(const struct tpm_where *w, const struct attr_set *attrs, struct 
     struct tpmkey_ctx *c = calloc(1, sizeof *c);
     if (c == NULL) return CKR_HOST_MEMORY;
     c->where = w;
+    c->aws4 = tpmkey_aws4(attrs);
     CK_RV rv = tpm_key_open(b->val, b->len, &c->key);
     if (rv != CKR_OK) {
         free(c);
@@ -412,6 +447,7 @@ static const struct {
     {CKM_SHA256_HMAC, NEED_HMAC_SHA256},
     {CKM_SHA384_HMAC, NEED_HMAC_SHA384},
     {CKM_SHA512_HMAC, NEED_HMAC_SHA512},
+    {CKM_CREDTOKEN_AWS_SIGV4, NEED_HMAC_SHA256},
 };
 
 bool
@@ -455,7 +491,9 @@ tpmkey_mech(const struct tpm_caps *caps, CK_MECHANISM_TYPE type, CK_MECHANISM_IN
         if (!caps->hmac || !hash[tpmkey_mechs[i].need - NEED_HMAC_SHA1]) return false;
         bool gen = type == CKM_GENERIC_SECRET_KEY_GEN;
         info->ulMinKeySize = gen ? TPMKEY_SECRET_LEN : 1;
-        info->ulMaxKeySize = gen ? TPMKEY_SECRET_LEN : TPM_HMAC_KEY_MAX;
+        info->ulMaxKeySize = gen                               ? TPMKEY_SECRET_LEN
+                             : type == CKM_CREDTOKEN_AWS_SIGV4 ? TPM_HMAC_KEY_MAX - 4
+                                                               : TPM_HMAC_KEY_MAX;
         break;
     }
     }

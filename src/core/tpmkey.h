@@ -51,7 +51,8 @@ CK_RV tpmkey_generate_secret(const struct tpm_where *w, const CK_MECHANISM *m,
 /* C_CreateObject of a secret key on a TPM token: an HMAC key
  * (CKK_GENERIC_SECRET, CKK_SHA*_HMAC) of 1..TPM_HMAC_KEY_MAX bytes is
  * wrapped by the TPM; tmpl keeps CKA_VALUE_LEN and the blob, and loses
- * CKA_VALUE. Other key types: CKR_TEMPLATE_INCONSISTENT. Also
+ * CKA_VALUE (a SigV4-only key, tpmkey_aws4(): "AWS4" || value). Other key
+ * types: CKR_TEMPLATE_INCONSISTENT. Also
  * CKR_ATTRIBUTE_VALUE_INVALID (length), the answers of
  * tpmkey_generate_secret. */
 CK_RV tpmkey_import_secret(const struct tpm_where *w, struct attr_set *tmpl, char *why);
@@ -84,6 +85,13 @@ CK_RV tpmkey_import(const struct tpm_where *w, CK_OBJECT_CLASS cls, struct attr_
 void tpmkey_why(char *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 CK_RV tpmkey_check_template(const struct attr_set *tmpl, char *why);
 CK_RV tpmkey_rv(CK_RV rv);
+
+/* Whether attrs are those of a generic secret for CKM_CREDTOKEN_AWS_SIGV4
+ * only (CKA_ALLOWED_MECHANISMS, which never changes after creation): on a
+ * TPM token such a key's TPM value is "AWS4" || secret, the key of SigV4's
+ * first HMAC, so the secret itself never reaches host memory again; no
+ * other HMAC takes it. */
+bool tpmkey_aws4(const struct attr_set *attrs);
 
 /* Whether attrs are those of a key held by a TPM. */
 bool tpmkey_is(const struct attr_set *attrs);

@@ -70,6 +70,8 @@ mac_start_ext(const struct mech_ext *ext, void *ctx, size_t full, void **state)
 {
     if (ext->hmac == NULL || ext->hmac_len == NULL || full > EVP_MAX_MD_SIZE)
         return CKR_FUNCTION_FAILED;
+    /* "AWS4" || secret is SigV4's key, not an HMAC key of its own. */
+    if (ext->aws4 != NULL && ext->aws4(ctx)) return CKR_KEY_TYPE_INCONSISTENT;
     struct mac_state *s = calloc(1, sizeof *s);
     if (s == NULL) return CKR_HOST_MEMORY;
     s->full = s->len = full;

@@ -100,6 +100,9 @@ struct mech_ext {
      size_t *outlen);
     CK_RV (*hmac)(void *ctx, size_t mdlen, const uint8_t *data, size_t len, uint8_t *mac);
     size_t (*hmac_len)(void *ctx); /* the one digest length the key takes */
+    /* Whether the HMAC key's value is "AWS4" || an AWS secret access key:
+     * CKM_CREDTOKEN_AWS_SIGV4's first key, which it then uses (NULL: no). */
+    bool (*aws4)(void *ctx);
     void (*free)(void *ctx);
 };
 CK_RV mech_key_new_ext(const struct attr_set *attrs, const struct mech_ext *ext, void *ctx,

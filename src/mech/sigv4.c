@@ -7,6 +7,9 @@
  *   "aws4_request"),
  * and the operation is then HMAC-SHA256 with kSigning over the string to
  * sign (mac.c). Every intermediate key is wiped; none leaves this file.
+ * A key held by a TPM has "AWS4" || secret for its value (mech_ext.aws4):
+ * the TPM computes kDate, so the secret never reaches host memory; the
+ * daily keys after it are derived here.
  */
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -49,6 +52,22 @@ sigv4_field_ok(const CK_UTF8CHAR *p, CK_ULONG n, bool digits)
     return true;
 }
 
+/* From kDate (k, wiped by the caller) to the MAC state keyed with
+ * kSigning: kRegion, kService, kSigning. */
+static CK_RV
+sigv4_chain(const CK_CREDTOKEN_AWS_SIGV4_PARAMS *p, const uint8_t k[32], void **state)
+{
+    uint8_t a[32], b[32];
+    CK_RV rv = sigv4_hmac(k, 32, p->pRegion, p->ulRegionLen, a);
+    if (rv == CKR_OK) rv = sigv4_hmac(a, 32, p->pService, p->ulServiceLen, b);
+    if (rv == CKR_OK) rv = sigv4_hmac(b, 32, "aws4_request", 12, a);
+    if (rv == CKR_OK)
+        rv = mac_start(registry_hmac(), OSSL_MAC_PARAM_DIGEST, "SHA256", a, 32, 32, 32, state);
+    wipe(a, sizeof a);
+    wipe(b, sizeof b);
+    return rv;
+}
+
 static CK_RV
 sigv4_init(const struct mech_desc *d, enum mech_fn fn, const CK_MECHANISM *m, struct mech_key *key,
            void **state)
@@ -62,22 +81,29 @@ sigv4_init(const struct mech_desc *d, enum mech_fn fn, const CK_MECHANISM *m, st
         !sigv4_field_ok(p->pService, p->ulServiceLen, false))
         return CKR_MECHANISM_PARAM_INVALID;
     size_t slen;
+    uint8_t k[32];
     const uint8_t *secret = mech_key_secret(key, &slen);
-    if (secret == NULL) return CKR_KEY_TYPE_INCONSISTENT;
+    if (secret == NULL) {
+        /* A key held elsewhere (a TPM) whose value is "AWS4" || secret:
+         * it makes kDate, and the rest of the chain is as below. */
+        void *ctx = NULL;
+        const struct mech_ext *ext = mech_key_ext(key, &ctx);
+        if (ext == NULL || ext->hmac == NULL || ext->aws4 == NULL || !ext->aws4(ctx))
+            return CKR_KEY_TYPE_INCONSISTENT;
+        CK_RV rv = ext->hmac(ctx, 32, p->pDate, 8, k);
+        if (rv == CKR_OK) rv = sigv4_chain(p, k, state);
+        wipe(k, sizeof k);
+        return rv;
+    }
     size_t k0len = 4 + slen;
-    uint8_t *k0 = malloc(k0len), k[32], k2[32];
+    uint8_t *k0 = malloc(k0len);
     if (k0 == NULL) return CKR_HOST_MEMORY;
     memcpy(k0, "AWS4", 4);
     memcpy(k0 + 4, secret, slen);
     CK_RV rv = sigv4_hmac(k0, k0len, p->pDate, 8, k);
-    if (rv == CKR_OK) rv = sigv4_hmac(k, 32, p->pRegion, p->ulRegionLen, k2);
-    if (rv == CKR_OK) rv = sigv4_hmac(k2, 32, p->pService, p->ulServiceLen, k);
-    if (rv == CKR_OK) rv = sigv4_hmac(k, 32, "aws4_request", 12, k2);
-    if (rv == CKR_OK)
-        rv = mac_start(registry_hmac(), OSSL_MAC_PARAM_DIGEST, "SHA256", k2, 32, 32, 32, state);
+    if (rv == CKR_OK) rv = sigv4_chain(p, k, state);
     wipe_free(k0, k0len);
     wipe(k, sizeof k);
-    wipe(k2, sizeof k2);
     return rv;
 }
 

@@ -91,6 +91,19 @@ engine_signs() {
   expect_in "Signature Verified Successfully" verify.txt
 }
 
+# sigv4_vanilla ID: set ID is created (with the caller's create) from AWS's
+# SigV4 test-suite credentials, and credtoken aws-sigv4 signs the suite's
+# get-vanilla request with the signature AWS publishes (output in s4.txt).
+sigv4_vanilla() {
+  cat >suite.json <<'JSON'
+{"type":"aws-credentials","credentials":{"accessKeyId":"AKIDEXAMPLE","secretAccessKey":"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"}}
+JSON
+  create "$1" suite.json >/dev/null
+  ct aws-sigv4 --set "$1" --url https://example.amazonaws.com/ --region us-east-1 \
+    --service service --date 20150830T123600Z --pin-file user.pin >s4.txt
+  expect_in "Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31" s4.txt
+}
+
 # jwt_verify JWTFILE PUBKEY: openssl verifies the RS256 signature of the
 # JWT in JWTFILE with the public key in PUBKEY (PEM).
 jwt_verify() {

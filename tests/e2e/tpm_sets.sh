@@ -4,7 +4,8 @@
 # are imported into the TPM (TPM2_Import) and sign there (the libp11
 # engine, credtoken jwt; openssl verifies against the certificate and the
 # key file), an IoT Hub key becomes a TPM HMAC key whose SAS is openssl's
-# from the raw key, no private value can be read back, an update puts the
+# from the raw key, an AWS secret signs AWS's SigV4 example with its first
+# HMAC in the TPM, no private value can be read back, an update puts the
 # new key into the TPM too, and what the TPM cannot serve is refused with
 # one line.
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -60,6 +61,25 @@ ct azure-sas --set tpm-hub --resource "$URI" --expiry 1700000000 --pin-file user
 sas_expect "$(printf 'secret-key' | od -An -tx1 | tr -d ' \n')" "$URI" 1700000000 iothubowner >want.txt
 diff sas.txt want.txt || fail "the SAS from the TPM differs from openssl's"
 
+step "aws-sigv4: the TPM computes kDate from \"AWS4\" || secret; AWS's published example (get-vanilla)"
+sigv4_vanilla tpm-aws
+# The key serves SigV4 only: a plain HMAC with it is refused.
+PYTHONPATH=$HERE /usr/bin/python3 - "$MOD" <<'PY'
+import sys
+import PyKCS11
+from p11checks import token
+lib, slot = token(sys.argv[1], "tpm-aws")
+s = lib.openSession(slot)
+s.login("1234")
+k = s.findObjects([(PyKCS11.CKA_CLASS, PyKCS11.CKO_SECRET_KEY)])[0]
+try:
+    s.sign(k, b"x", PyKCS11.Mechanism(PyKCS11.CKM_SHA256_HMAC))
+    raise SystemExit("a SigV4 key served a plain HMAC")
+except PyKCS11.PyKCS11Error as e:
+    assert e.value == PyKCS11.CKR_MECHANISM_INVALID, e
+print("CKM_SHA256_HMAC with the SigV4 key -> CKR_MECHANISM_INVALID")
+PY
+
 step "no private value of a TPM set can be read back"
 /usr/bin/python3 - "$MOD" <<'PY'
 import sys
@@ -87,7 +107,7 @@ for slot in lib.getSlotList(tokenPresent=True):
             assert s.getAttributeValue(k, [PyKCS11.CKA_LOCAL, PyKCS11.CKA_ALWAYS_SENSITIVE]) == \
                 [False, False]
     s.logout()
-assert n >= 9, n  # EC (twice): VALUE, blob; RSA: d, p, blob; HMAC: VALUE, blob
+assert n >= 11, n  # EC (twice): VALUE, blob; RSA: d, p, blob; HMAC (twice): VALUE, blob
 print(f"{n} private attributes answer CKR_ATTRIBUTE_SENSITIVE")
 PY
 if $P11 --token-label tpm-x509 --login --pin $PIN --read-object --type privkey --label device \
@@ -100,19 +120,17 @@ cat >x509b.json <<JSON
 JSON
 ct set update tpm-x509 --from x509b.json --pin-file user.pin >/dev/null
 engine_signs tpm-x509 dev2.crt sig2.bin
-/usr/bin/python3 - "$MOD" <<'PY'
+PYTHONPATH=$HERE /usr/bin/python3 - "$MOD" <<'PY'
 import sys
 import PyKCS11
-lib = PyKCS11.PyKCS11Lib()
-lib.load(sys.argv[1])
-slot = [s for s in lib.getSlotList(tokenPresent=True)
-        if lib.getTokenInfo(s).label.strip() == "tpm-x509"][0]
+from p11checks import CKA_CREDTOKEN_TPM_KEY, token
+lib, slot = token(sys.argv[1], "tpm-x509")
 s = lib.openSession(slot)
 s.login("1234")
 k = s.findObjects([(PyKCS11.CKA_CLASS, PyKCS11.CKO_PRIVATE_KEY)])[0]
-TPM_KEY = PyKCS11.CKA_VENDOR_DEFINED | 0x43540000 | 0x06
 # The updated key is held by the TPM: it has a blob (hidden) and no value.
-assert s.getAttributeValue(k, [TPM_KEY, PyKCS11.CKA_VALUE], allAsBinary=True) == [None, None]
+assert s.getAttributeValue(k, [CKA_CREDTOKEN_TPM_KEY, PyKCS11.CKA_VALUE],
+                           allAsBinary=True) == [None, None]
 PY
 
 step "what the TPM cannot serve is refused with one line, and no set is left"
@@ -121,9 +139,6 @@ openssl req -new -key ed.key -subj /CN=ed -out ed.csr 2>/dev/null
 issue ca ed.csr ed.crt
 cat >ed.json <<JSON
 {"type":"x509","credentials":{"key":$(json_str ed.key),"cert":$(json_str ed.crt),"ca":$(json_str ca.crt)}}
-JSON
-cat >aws.json <<'JSON'
-{"type":"aws-credentials","credentials":{"accessKeyId":"AKIAIOSFODNN7EXAMPLE","secretAccessKey":"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}}
 JSON
 cat >psk.json <<'JSON'
 {"type":"psk","credentials":{"key":"c2hhcmVkLWtleS0xMjM0NTY="}}
@@ -136,7 +151,6 @@ refused() { # refused ID FILE NEEDLE [flags...]
   if ct set list | grep -q "$id"; then fail "$id was left behind"; fi
 }
 refused bad-ed ed.json 'the TPM cannot hold the set'"'"'s object 1, "device": the TPM keeps EC and RSA private keys only'
-refused bad-aws aws.json "cannot live in the TPM yet"
 refused bad-psk psk.json "cannot be exportable" --exportable
 if ct set create bad-backend --from psk.json --so-pin-file so.pin --pin-file user.pin \
   --backend disk >out.txt 2>&1; then fail "--backend disk accepted"; fi
