@@ -5,7 +5,8 @@
 # openssl's keys into the TPM (tpm_import.py); the PKCS#11 answers
 # (tpm_checks.py);
 # openssl's engine signs; 1,000 keys on a direct swtpm connection with
-# nothing left loaded; processes sharing the TPM; a copy of the store on
+# nothing left loaded; processes sharing the TPM, directly and through
+# tpm2-abrmd; a copy of the store on
 # another TPM opens nothing; wrong PINs never touch the TPM's dictionary-
 # attack counter, and a TPM in lockout still serves the token; the CLI's
 # bad inputs.
@@ -143,6 +144,31 @@ for p in 1 2 3 4; do wait "${pids[$p]}" || fail "process $p failed to sign"; don
 for f in par*; do
   $P11 --token-label dev --verify -m ECDSA-SHA256 --id 01 -i msg --signature-file "$f" \
     >/dev/null 2>&1 || fail "$f does not verify"
+done
+[ "$(loaded)" = 0 ] || fail "objects left loaded in the TPM"
+
+step "through tpm2-abrmd (a resource manager, on a private D-Bus): four processes sign at once"
+rm -f par*
+cat >abrmd.sh <<ABRMD
+set -e
+tpm2-abrmd --session --allow-root --tcti=$TCTI_tpm1 --flush-all & ab=\$!
+trap 'kill \$ab 2>/dev/null; wait \$ab 2>/dev/null || true' EXIT
+export TPM2TOOLS_TCTI=tabrmd:bus_type=session CREDTOKEN_TCTI=tabrmd:bus_type=session
+for _ in \$(seq 50); do tpm2_getcap properties-fixed >/dev/null 2>&1 && break; sleep 0.1; done
+for p in 1 2 3 4; do
+  (for i in 1 2 3 4 5; do
+     $P11 --token-label dev --login --pin $PIN --sign -m ECDSA-SHA256 --id 01 -i msg \
+       --signature-format openssl -o par\$p.\$i >/dev/null 2>&1 || exit 1
+   done) & pids[\$p]=\$!
+done
+for p in 1 2 3 4; do wait "\${pids[\$p]}"; done
+echo "20 signatures through tpm2-abrmd"
+ABRMD
+dbus-run-session -- bash abrmd.sh >abrmd.out 2>&1 || { cat abrmd.out; fail "signing through tpm2-abrmd"; }
+cat abrmd.out
+[ "$(ls par* | wc -l)" = 20 ] || fail "not 20 signatures"
+for f in par*; do
+  openssl dgst -sha256 -verify k01.pem -signature "$f" msg >/dev/null || fail "$f does not verify"
 done
 [ "$(loaded)" = 0 ] || fail "objects left loaded in the TPM"
 
