@@ -96,9 +96,8 @@ manage_create(struct library *lib, struct session *s, struct attr_set *tmpl, CK_
     }
     /* On a TPM token a key goes into the TPM (a few TPM commands, under
      * the lock). */
-    if (s->tok->st != NULL && store_tok_tpm_keys(s->tok->st) &&
-        (rv = tpmkey_import(&lib->tpm_where, cls, tmpl, NULL)) != CKR_OK)
-        goto fail;
+    const struct tpm_where *tpm = token_tpm(s->tok);
+    if (tpm != NULL && (rv = tpmkey_import(tpm, cls, tmpl, NULL)) != CKR_OK) goto fail;
     return manage_publish(lib, s, tmpl, out);
 fail:
     attr_set_free(tmpl);

@@ -3,13 +3,8 @@
  */
 #include "core/mechlist.h"
 
+#include "core/token.h"
 #include "core/tpmkey.h"
-
-static bool
-mechlist_tpm(const struct token *t)
-{
-    return t->st != NULL && store_tok_tpm_keys(t->st);
-}
 
 /* Whether t offers type, with its info there. */
 static CK_RV
@@ -19,7 +14,7 @@ mechlist_offers(struct token *t, CK_MECHANISM_TYPE type, const struct mech_desc 
     *d = mech_find(type);
     if (*d == NULL) return CKR_OK;
     *info = (*d)->info;
-    if (!mechlist_tpm(t)) return CKR_OK;
+    if (token_tpm(t) == NULL) return CKR_OK;
     const struct tpm_caps *caps;
     CK_RV rv = tpmkey_caps_inlock(t->lib, &caps);
     if (rv != CKR_OK) return rv;

@@ -348,7 +348,7 @@ setimport_update(struct session *s, const uint8_t *body, size_t len,
         rv = CKR_DATA_INVALID;
         goto out;
     }
-    const struct tpm_where *tpm = store_tok_tpm_keys(tok->st) ? &tok->lib->tpm_where : NULL;
+    const struct tpm_where *tpm = token_tpm(tok);
     if (tpm != NULL && (rv = tpm_fits(&o, err)) != CKR_OK) goto out;
     rv = CKR_HOST_MEMORY;
     if ((recs = calloc(c->nobj ? c->nobj : 1, sizeof *recs)) == NULL) goto out;

@@ -479,3 +479,9 @@ token_logout_inlock(struct token *t)
     t->priv_loaded = false;
     return CKR_OK;
 }
+
+const struct tpm_where *
+token_tpm(const struct token *t)
+{
+    return t->st != NULL && store_tok_tpm_keys(t->st) ? &t->lib->tpm_where : NULL;
+}

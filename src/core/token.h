@@ -71,6 +71,11 @@ CK_RV token_load_keyed_inlock(struct token *t, CK_ATTRIBUTE_TYPE type, const voi
  * is loaded. */
 bool token_complete(const struct token *t, bool want_priv);
 
+/* Where t's keys live when t is a token of the TPM backend (tpmkey.h): the
+ * library's tpm_where; NULL for any other token. */
+struct tpm_where;
+const struct tpm_where *token_tpm(const struct token *t);
+
 /* Login state transitions (§5.6). They check the session matrix of the
  * spec and return CKR_OK, CKR_USER_ALREADY_LOGGED_IN,
  * CKR_USER_ANOTHER_ALREADY_LOGGED_IN, CKR_SESSION_READ_ONLY_EXISTS,

@@ -246,8 +246,8 @@ tpmkey_import_secret(const struct tpm_where *w, struct attr_set *tmpl, char *why
         rv = CKR_ATTRIBUTE_VALUE_INVALID;
     }
     if (rv == CKR_OK) rv = attr_set_put_ulong(tmpl, CKA_VALUE_LEN, v->len);
-    if (rv != CKR_OK || !tpmkey_aws4(tmpl))
-        return rv == CKR_OK ? tpmkey_secret(w, v->val, v->len, tmpl) : rv;
+    if (rv != CKR_OK) return rv;
+    if (!tpmkey_aws4(tmpl)) return tpmkey_secret(w, v->val, v->len, tmpl);
     /* An AWS secret for SigV4 only: the TPM keeps "AWS4" || secret, the
      * key of SigV4's first HMAC. */
     uint8_t k0[TPM_HMAC_KEY_MAX];

@@ -116,8 +116,8 @@ transfer_unwrap_end(struct library *lib, struct session *s, struct attr_set *tmp
         (attr_set_get_ulong(tmpl, CKA_VALUE_LEN, &got) != CKR_OK || got != given))
         rv = CKR_TEMPLATE_INCONSISTENT;
     /* On a TPM token the unwrapped key goes into the TPM. */
-    if (rv == CKR_OK && s->tok->st != NULL && store_tok_tpm_keys(s->tok->st))
-        rv = tpmkey_import(&lib->tpm_where, cls, tmpl, NULL);
+    const struct tpm_where *tpm = token_tpm(s->tok);
+    if (rv == CKR_OK && tpm != NULL) rv = tpmkey_import(tpm, cls, tmpl, NULL);
     if (rv != CKR_OK) {
         attr_set_free(tmpl);
         return rv;

@@ -17,7 +17,7 @@ generate(const char *fn, CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, struct attr_se
     CK_RV rv = gate_enter_session(&g, fn, h);
     if (rv == CKR_OK) rv = manage_gen_prepare(g.sess, m, pub, priv);
     if (rv != CKR_OK) goto fail;
-    if (g.sess->tok->st != NULL && store_tok_tpm_keys(g.sess->tok->st)) w = &g.lib->tpm_where;
+    w = token_tpm(g.sess->tok);
     gate_unlock(&g);
     if (w != NULL)
         rv = pub ? tpmkey_generate_pair(w, m, pub, priv) : tpmkey_generate_secret(w, m, priv);

@@ -23,8 +23,6 @@
 #include "util/log.h"
 #include "util/wipe.h"
 
-#define IMPORT_ATTRS (TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_NODA | TPMA_OBJECT_SIGN_ENCRYPT)
-
 /* TPM2_Import of (pub, sens) under the primary: *priv (ESYS memory) is the
  * TPM-wrapped private part. */
 static CK_RV
@@ -80,13 +78,7 @@ tpm_key_import_ec(struct tpm *t, unsigned bits, const uint8_t *point, size_t ple
     size_t flen = bits / 8;
     if (bits != 256 && bits != 384) return CKR_CURVE_NOT_SUPPORTED;
     if (plen != 1 + 2 * flen || point[0] != 0x04) return CKR_ARGUMENTS_BAD;
-    p.type = TPM2_ALG_ECC;
-    p.nameAlg = TPM2_ALG_SHA256;
-    p.objectAttributes = IMPORT_ATTRS;
-    p.parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
-    p.parameters.eccDetail.scheme.scheme = TPM2_ALG_NULL; /* chosen per signature */
-    p.parameters.eccDetail.curveID = bits == 256 ? TPM2_ECC_NIST_P256 : TPM2_ECC_NIST_P384;
-    p.parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
+    tpm_tmpl_ec(&p, bits, TPM_ATTRS_IMPORTED);
     p.unique.ecc.x.size = p.unique.ecc.y.size = (UINT16)flen;
     memcpy(p.unique.ecc.x.buffer, point + 1, flen);
     memcpy(p.unique.ecc.y.buffer, point + 1 + flen, flen);
@@ -112,13 +104,8 @@ tpm_key_import_rsa(struct tpm *t, const uint8_t *n, size_t nlen, const uint8_t *
     if ((nlen != 256 && nlen != 384) || n[0] < 0x80) return CKR_KEY_SIZE_RANGE;
     if (!import_pad(e4, sizeof e4, e, elen)) return CKR_ARGUMENTS_BAD;
     uint32_t exp = load_be32(e4);
-    p.type = TPM2_ALG_RSA;
-    p.nameAlg = TPM2_ALG_SHA256;
-    p.objectAttributes = IMPORT_ATTRS | TPMA_OBJECT_DECRYPT;
-    p.parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_NULL;
-    p.parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
-    p.parameters.rsaDetail.keyBits = (TPMI_RSA_KEY_BITS)(8 * nlen);
-    p.parameters.rsaDetail.exponent = exp == 65537 ? 0 : exp;
+    tpm_tmpl_rsa(&p, (unsigned)(8 * nlen), exp == 65537 ? 0 : exp,
+                 TPM_ATTRS_IMPORTED | TPMA_OBJECT_DECRYPT);
     p.unique.rsa.size = (UINT16)nlen;
     memcpy(p.unique.rsa.buffer, n, nlen);
     /* One prime: the TPM finds the other and the private exponent. */
@@ -143,12 +130,7 @@ tpm_key_import_hmac(struct tpm *t, const uint8_t *secret, size_t len, TPMI_ALG_H
     TPMT_SENSITIVE s = {0};
     TPM2B_PRIVATE *priv = NULL;
     uint8_t in[32 + TPM_HMAC_KEY_MAX];
-    p.type = TPM2_ALG_KEYEDHASH;
-    p.nameAlg = TPM2_ALG_SHA256;
-    p.objectAttributes = IMPORT_ATTRS;
-    /* A signing keyed-hash object has its one hash. */
-    p.parameters.keyedHashDetail.scheme.scheme = TPM2_ALG_HMAC;
-    p.parameters.keyedHashDetail.scheme.details.hmac.hashAlg = hash;
+    tpm_tmpl_hmac(&p, hash, TPM_ATTRS_IMPORTED);
     s.sensitiveType = TPM2_ALG_KEYEDHASH;
     s.sensitive.bits.size = (UINT16)len;
     memcpy(s.sensitive.bits.buffer, secret, len);

@@ -42,6 +42,44 @@ key_create(struct tpm *t, const TPM2B_SENSITIVE_CREATE *sens, const TPM2B_PUBLIC
     return rv;
 }
 
+void
+tpm_tmpl_ec(TPMT_PUBLIC *p, unsigned bits, TPMA_OBJECT attrs)
+{
+    memset(p, 0, sizeof *p);
+    p->type = TPM2_ALG_ECC;
+    p->nameAlg = TPM2_ALG_SHA256;
+    p->objectAttributes = attrs;
+    p->parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
+    p->parameters.eccDetail.scheme.scheme = TPM2_ALG_NULL; /* chosen per signature */
+    p->parameters.eccDetail.curveID = bits == 256 ? TPM2_ECC_NIST_P256 : TPM2_ECC_NIST_P384;
+    p->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
+}
+
+void
+tpm_tmpl_rsa(TPMT_PUBLIC *p, unsigned bits, UINT32 exponent, TPMA_OBJECT attrs)
+{
+    memset(p, 0, sizeof *p);
+    p->type = TPM2_ALG_RSA;
+    p->nameAlg = TPM2_ALG_SHA256;
+    p->objectAttributes = attrs;
+    p->parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_NULL;
+    p->parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
+    p->parameters.rsaDetail.keyBits = (TPMI_RSA_KEY_BITS)bits;
+    p->parameters.rsaDetail.exponent = exponent;
+}
+
+void
+tpm_tmpl_hmac(TPMT_PUBLIC *p, TPMI_ALG_HASH hash, TPMA_OBJECT attrs)
+{
+    memset(p, 0, sizeof *p);
+    p->type = TPM2_ALG_KEYEDHASH;
+    p->nameAlg = TPM2_ALG_SHA256;
+    p->objectAttributes = attrs;
+    /* libtpms refuses a signing keyed-hash object with no scheme. */
+    p->parameters.keyedHashDetail.scheme.scheme = TPM2_ALG_HMAC;
+    p->parameters.keyedHashDetail.scheme.details.hmac.hashAlg = hash;
+}
+
 CK_RV
 tpm_key_create_ec(struct tpm *t, unsigned bits, uint8_t **blob, size_t *blen,
                   uint8_t point[TPM_EC_POINT_MAX], size_t *plen)
@@ -51,16 +89,7 @@ tpm_key_create_ec(struct tpm *t, unsigned bits, uint8_t **blob, size_t *blen,
     TPM2B_PRIVATE *priv = NULL;
     TPM2B_PUBLIC *pub = NULL;
     if (bits != 256 && bits != 384) return CKR_CURVE_NOT_SUPPORTED;
-    TPMT_PUBLIC *p = &tmpl.publicArea;
-    p->type = TPM2_ALG_ECC;
-    p->nameAlg = TPM2_ALG_SHA256;
-    p->objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
-                          TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH |
-                          TPMA_OBJECT_NODA | TPMA_OBJECT_SIGN_ENCRYPT;
-    p->parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
-    p->parameters.eccDetail.scheme.scheme = TPM2_ALG_NULL; /* chosen per signature */
-    p->parameters.eccDetail.curveID = bits == 256 ? TPM2_ECC_NIST_P256 : TPM2_ECC_NIST_P384;
-    p->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
+    tpm_tmpl_ec(&tmpl.publicArea, bits, TPM_ATTRS_MADE);
     CK_RV rv = key_create(t, &sens, &tmpl, "create an EC key", &pub, &priv);
     if (rv == CKR_OK) {
         const TPMS_ECC_POINT *q = &pub->publicArea.unique.ecc;
@@ -238,16 +267,8 @@ tpm_key_create_hmac(struct tpm *t, const uint8_t *secret, size_t len, size_t mdl
     if (hash == TPM2_ALG_NULL) return CKR_MECHANISM_INVALID;
     /* A value the caller had crosses the bus encrypted to the TPM. */
     if (secret != NULL) return tpm_key_import_hmac(t, secret, len, hash, mdlen, blob, blen);
-    TPMT_PUBLIC *p = &tmpl.publicArea;
-    p->type = TPM2_ALG_KEYEDHASH;
-    p->nameAlg = TPM2_ALG_SHA256;
     /* Made by the TPM: as long as nameAlg's digest, 32 bytes. */
-    p->objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
-                          TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH |
-                          TPMA_OBJECT_NODA | TPMA_OBJECT_SIGN_ENCRYPT;
-    /* A signing keyed-hash object has its one hash. */
-    p->parameters.keyedHashDetail.scheme.scheme = TPM2_ALG_HMAC;
-    p->parameters.keyedHashDetail.scheme.details.hmac.hashAlg = hash;
+    tpm_tmpl_hmac(&tmpl.publicArea, hash, TPM_ATTRS_MADE);
     len = 32;
     CK_RV rv = key_create(t, &sens, &tmpl, "create an HMAC key", &pub, &priv);
     if (rv == CKR_OK)
@@ -337,18 +358,7 @@ tpm_key_create_rsa(struct tpm *t, unsigned bits, uint8_t **blob, size_t *blen,
     TPM2B_PRIVATE *priv = NULL;
     TPM2B_PUBLIC *pub = NULL;
     if (bits != 2048 && bits != 3072) return CKR_KEY_SIZE_RANGE;
-    TPMT_PUBLIC *p = &tmpl.publicArea;
-    p->type = TPM2_ALG_RSA;
-    p->nameAlg = TPM2_ALG_SHA256;
-    /* Sign and decrypt, with no scheme of its own: each operation names its
-     * padding (RSASSA through a raw decryption, RSAPSS, RSAES, OAEP). */
-    p->objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
-                          TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH |
-                          TPMA_OBJECT_NODA | TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_DECRYPT;
-    p->parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_NULL;
-    p->parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
-    p->parameters.rsaDetail.keyBits = (TPMI_RSA_KEY_BITS)bits;
-    p->parameters.rsaDetail.exponent = 0; /* 65537 */
+    tpm_tmpl_rsa(&tmpl.publicArea, bits, 0, TPM_ATTRS_MADE | TPMA_OBJECT_DECRYPT);
     CK_RV rv = key_create(t, &sens, &tmpl, "create an RSA key", &pub, &priv);
     if (rv == CKR_OK) {
         const TPM2B_PUBLIC_KEY_RSA *m = &pub->publicArea.unique.rsa;

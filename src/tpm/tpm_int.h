@@ -37,6 +37,22 @@ CK_RV tpm_dup_wrap(const TPMT_PUBLIC *parent, const TPMT_PUBLIC *obj, const TPMT
 CK_RV tpm_key_import_hmac(struct tpm *t, const uint8_t *secret, size_t len, TPMI_ALG_HASH hash,
                           size_t mdlen, uint8_t **blob, size_t *blen);
 
+/* The public templates of our keys, made (TPM_ATTRS_MADE: the TPM makes
+ * the private part, which never leaves it) or imported (TPM_ATTRS_IMPORTED:
+ * TPM2_Import refuses fixedTPM). All are noDA with an empty authorization
+ * (credtoken counts PIN failures itself) and SHA-256 names; p is zeroed
+ * first. ec: bits 256 or 384, the scheme chosen per signature; rsa: sign
+ * and decrypt with no scheme of its own (each operation names its
+ * padding), exponent 0 for 65537; hmac: a signing keyed-hash object with
+ * its one hash. */
+#define TPM_ATTRS_IMPORTED (TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_NODA | TPMA_OBJECT_SIGN_ENCRYPT)
+#define TPM_ATTRS_MADE                                                                             \
+    (TPM_ATTRS_IMPORTED | TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |                         \
+     TPMA_OBJECT_SENSITIVEDATAORIGIN)
+void tpm_tmpl_ec(TPMT_PUBLIC *p, unsigned bits, TPMA_OBJECT attrs);
+void tpm_tmpl_rsa(TPMT_PUBLIC *p, unsigned bits, UINT32 exponent, TPMA_OBJECT attrs);
+void tpm_tmpl_hmac(TPMT_PUBLIC *p, TPMI_ALG_HASH hash, TPMA_OBJECT attrs);
+
 /* The blobs of keys (key.c, import.c): the magic names the kind. */
 #define TPM_KEY_MAGIC "CTKEY001"  /* ECDSA; extra: the curve's bits */
 #define TPM_HMAC_MAGIC "CTHMAC01" /* extra: the digest's length << 16 | the key's length */

@@ -563,7 +563,8 @@ START_TEST(test_create_set)
         {false, (const uint8_t *)"public two", 10},
     };
     struct store_tok *t = NULL;
-    ck_assert_rv(store_tok_create_set(s, l, SO_PIN, NULL, 0, true, NULL, recs, 3, &t), CKR_ARGUMENTS_BAD);
+    ck_assert_rv(store_tok_create_set(s, l, SO_PIN, NULL, 0, true, NULL, recs, 3, &t),
+                 CKR_ARGUMENTS_BAD);
     ck_assert_rv(store_tok_create_set(s, l, SO_PIN, USER_PIN, true, NULL, recs, 3, &t), CKR_OK);
     ck_assert(info_of(t).user_pin_set);
     store_close(s);

@@ -474,12 +474,8 @@ START_TEST(test_import_wrapping_checked)
     ck_assert_rv(ossl_init(), CKR_OK);
     ck_assert_rv(tpm_open(sw.tcti, &t), CKR_OK);
     EVP_PKEY *k = ec_key_made("P-256", 32, d, point);
-    TPMT_PUBLIC p = {.type = TPM2_ALG_ECC, .nameAlg = TPM2_ALG_SHA256};
-    p.objectAttributes = TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_NODA | TPMA_OBJECT_SIGN_ENCRYPT;
-    p.parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
-    p.parameters.eccDetail.scheme.scheme = TPM2_ALG_NULL;
-    p.parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
-    p.parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
+    TPMT_PUBLIC p;
+    tpm_tmpl_ec(&p, 256, TPM_ATTRS_IMPORTED);
     p.unique.ecc.x.size = p.unique.ecc.y.size = 32;
     memcpy(p.unique.ecc.x.buffer, point + 1, 32);
     memcpy(p.unique.ecc.y.buffer, point + 33, 32);
